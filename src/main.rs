@@ -1,1 +1,242 @@
-fn main() {}
+//! The binary's edge: arguments → commands; errors printed with their chain.
+use anyhow::{bail, Context as _, Result};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use trekkpost::config::Settings;
+use trekkpost::pipeline::{self, Pipeline};
+use trekkpost::sink::dir::DirSink;
+use trekkpost::source::local::LocalSource;
+use trekkpost::store::{SqliteStore, Store};
+
+/// trekkpost: reads the union's trekkliste mailbox, answers employers, and puts what needs a
+/// person in front of staff.
+#[derive(Parser)]
+#[command(name = "trekkpost", version, about)]
+struct Cli {
+    /// Configuration file over the embedded default (environment variables override both).
+    #[arg(long, global = true, env = "TREKKPOST_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The daemon: import new reference files, process new mail, send replies; runs until
+    /// stopped (Ctrl-C/SIGTERM finish the message in hand).
+    Run {
+        /// Process what is there, drain the outbox, print the report table, exit.
+        #[arg(long)]
+        once: bool,
+    },
+    /// Import reference data (employers, lists, list lines, payments: csv, camt.054, OCR giro).
+    /// All files or nothing: a malformed file is rejected with `file:line: reason`.
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Parse one list attachment and print what was read.
+    Parse {
+        file: PathBuf,
+        /// Print JSON (the corpus expected.json shape).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Classify one message: kind, language and what was extracted.
+    Classify {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every processed message and its outcome.
+    Report {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Validate the configuration and print it.
+    CheckConfig,
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TREKKPOST_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn run() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    init_tracing();
+    let settings =
+        Settings::load(cli.config.as_deref()).context("cannot load the configuration")?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Run { once } => run_daemon(&settings, once).await,
+            Command::Import { files } => import(&settings, &files).await,
+            Command::Parse { file, json } => parse(&settings, &file, json),
+            Command::Classify { file, json } => classify(&file, json),
+            Command::Report { json } => report(&settings, json).await,
+            Command::CheckConfig => {
+                println!("{settings:#?}");
+                println!("configuration is valid");
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+    })
+}
+
+async fn open_store(settings: &Settings) -> Result<SqliteStore> {
+    SqliteStore::open(&settings.database.url)
+        .await
+        .with_context(|| format!("cannot open the database {}", settings.database.url))
+}
+
+async fn run_daemon(settings: &Settings, once: bool) -> Result<ExitCode> {
+    let store = open_store(settings).await?;
+    let stop = Arc::new(AtomicBool::new(false));
+    spawn_signal_watch(stop.clone())?;
+    let pipeline = Pipeline::new(&store, settings);
+    let mut source = LocalSource::new(&settings.source.path);
+    let sink = DirSink::new(&settings.sink.path);
+    loop {
+        let imported = pipeline::import_folder(&store, &settings.import.dir).await;
+        match imported {
+            Ok(s) if s.files > 0 => {
+                tracing::info!(files = s.files, rows = s.rows, "imported reference data")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "import folder rejected"),
+        }
+        let stop_check = || stop.load(Ordering::SeqCst);
+        let pass = pipeline.pass(&mut source, &stop_check).await;
+        match pass {
+            Ok(s) if s.processed > 0 => tracing::info!(processed = s.processed, "pass done"),
+            Ok(_) => {}
+            Err(e) if once => return Err(e).context("processing failed"),
+            Err(e) => tracing::error!(error = %e, "pass failed; retrying at the next poll"),
+        }
+        pipeline::drain_outbox(&store, &sink, settings)
+            .await
+            .context("outbox")?;
+        if once || stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let wait = std::time::Duration::from_secs(settings.daemon.poll_interval_secs.max(1));
+        let deadline = tokio::time::Instant::now() + wait;
+        while tokio::time::Instant::now() < deadline && !stop.load(Ordering::SeqCst) {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+    }
+    if once {
+        let rows = trekkpost::report::rows(&store).await?;
+        print!("{}", trekkpost::report::table(&rows));
+        let counts = store.outbox_counts().await?;
+        let summary: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+        println!(
+            "\n{} messages; replies: {} (in {})",
+            rows.len(),
+            if summary.is_empty() {
+                "none".to_string()
+            } else {
+                summary.join(", ")
+            },
+            settings.sink.path.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn spawn_signal_watch(stop: Arc<AtomicBool>) -> Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("cannot watch SIGTERM")?;
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        tracing::info!("stopping after the message in hand");
+        stop.store(true, Ordering::SeqCst);
+    });
+    Ok(())
+}
+
+async fn import(settings: &Settings, files: &[PathBuf]) -> Result<ExitCode> {
+    let store = open_store(settings).await?;
+    match pipeline::import_files(&store, files, false).await {
+        Ok(s) => {
+            println!("imported {} files, {} rows", s.files, s.rows);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            eprintln!("nothing was imported");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+fn parse(settings: &Settings, file: &PathBuf, json: bool) -> Result<ExitCode> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let opts = trekkpost::parse::ParseOptions {
+        accept_synthetic_ids: settings.rules.accept_synthetic_ids,
+    };
+    let parsed = trekkpost::parse::parse_attachment(&name, &bytes, &opts);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&parsed)?);
+    } else {
+        println!("{parsed:#?}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn classify(file: &PathBuf, json: bool) -> Result<ExitCode> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let mail = match trekkpost::mime::parse_mail(&bytes) {
+        Ok(m) => m,
+        Err(e) => bail!("{}: {e}", file.display()),
+    };
+    let class = trekkpost::classify::classify(&mail);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&class)?);
+    } else {
+        println!("kind: {}\nlanguage: {:?}", class.kind.as_str(), class.lang);
+        if let Some(a) = &class.access {
+            println!("access request: {a:?}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn report(settings: &Settings, json: bool) -> Result<ExitCode> {
+    let store = open_store(settings).await?;
+    let rows = trekkpost::report::rows(&store).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else {
+        print!("{}", trekkpost::report::table(&rows));
+    }
+    Ok(ExitCode::SUCCESS)
+}

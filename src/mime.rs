@@ -55,3 +55,10 @@ pub enum MimeError {
 pub fn parse_mail(_raw: &[u8]) -> Result<Mail, MimeError> {
     Err(MimeError::Unparseable("not built yet".into()))
 }
+
+impl Attachment {
+    /// TEMPORARY stand-in until the classify branch lands.
+    pub fn looks_like_list(&self) -> bool {
+        false
+    }
+}

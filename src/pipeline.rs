@@ -1,1 +1,458 @@
-//! TODO
+//! One message through the product: store raw → MIME → classify → handler → decision →
+//! outcome + outbox rows committed together. Also the outbox worker and the run loop.
+use crate::classify::{self, Classification, Kind};
+use crate::config::Settings;
+use crate::handle::{self, Context, Handled};
+use crate::mime::{self, Mail};
+use crate::reply::{self, Envelope};
+use crate::sink::{Sink, SinkError};
+use crate::source::{Incoming, Source};
+use crate::store::{OutboxWrite, OutcomeWrite, Store, StoreError};
+use chrono::{Duration, Utc};
+use std::path::{Path, PathBuf};
+use tracing::{info, info_span, warn, Instrument};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Handle(#[from] handle::HandleError),
+    #[error(transparent)]
+    Source(#[from] crate::source::SourceError),
+    #[error("message {0} has no raw bytes in the store")]
+    MissingRaw(i64),
+}
+
+pub struct Pipeline<'a, S: Store> {
+    pub store: &'a S,
+    pub settings: &'a Settings,
+    /// Our own binary, for the attachment parser's child process.
+    pub exe: PathBuf,
+}
+
+/// What a pass over the source did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PassSummary {
+    pub seen: usize,
+    pub processed: usize,
+}
+
+impl<'a, S: Store> Pipeline<'a, S> {
+    pub fn new(store: &'a S, settings: &'a Settings) -> Self {
+        let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("trekkpost"));
+        Pipeline {
+            store,
+            settings,
+            exe,
+        }
+    }
+
+    /// Take every message the source has, store it, and process what has no outcome yet
+    /// (including messages a crash left stored but unprocessed). `stop` is checked between
+    /// messages: the message in hand is always finished.
+    pub async fn pass(
+        &self,
+        source: &mut impl Source,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<PassSummary, PipelineError> {
+        let mut summary = PassSummary::default();
+        let incoming = source.fetch().await?;
+        summary.seen = incoming.len();
+        let mut pending: Vec<(i64, Option<Incoming>)> = self
+            .store
+            .unprocessed_messages()
+            .await?
+            .into_iter()
+            .map(|id| (id, None))
+            .collect();
+        for item in incoming {
+            let head = mime::parse_mail(&item.bytes).ok();
+            let message_id = head.as_ref().and_then(|m| m.message_id.clone());
+            let arrival = head.as_ref().and_then(|m| m.date);
+            let stored = self
+                .store
+                .store_raw(&item.source, &item.bytes, message_id.as_deref(), arrival)
+                .await?;
+            if stored.done {
+                source.processed(&item).await?;
+            } else if let Some(entry) = pending.iter_mut().find(|(id, _)| *id == stored.id) {
+                entry.1 = Some(item);
+            } else {
+                pending.push((stored.id, Some(item)));
+            }
+        }
+        for (id, item) in pending {
+            if stop() {
+                break;
+            }
+            self.process(id).await?;
+            summary.processed += 1;
+            if let Some(item) = item {
+                source.processed(&item).await?;
+            }
+        }
+        Ok(summary)
+    }
+
+    /// Decide and commit one stored message's outcome.
+    pub async fn process(&self, id: i64) -> Result<(), PipelineError> {
+        let span = info_span!("message", id);
+        async move {
+            let raw = self
+                .store
+                .raw_message(id)
+                .await?
+                .ok_or(PipelineError::MissingRaw(id))?;
+            let row = self.store.message(id).await?;
+            let source = row.map(|r| r.source).unwrap_or_default();
+            let write = match mime::parse_mail(&raw) {
+                Ok(mail) => self.decide(id, &mail).await?,
+                Err(e) => unreadable_message(&e.to_string(), &source),
+            };
+            info!(kind = %write.kind, outcome = %write.outcome, "outcome");
+            self.store.commit_outcome(id, &write).await?;
+            Ok(())
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn decide(&self, id: i64, mail: &Mail) -> Result<OutcomeWrite, PipelineError> {
+        let mut class = classify::classify(mail);
+        let mut ids: Vec<String> = mail.references.clone();
+        ids.extend(mail.in_reply_to.iter().cloned());
+        let mut conversation = self.store.conversation_of_message_ids(&ids).await?;
+        if conversation.is_none() {
+            if let Some(token) = &class.references.thread_token {
+                conversation = self.store.conversation_by_token(token).await?;
+            }
+        }
+        let thread = match conversation {
+            Some(c) => self.store.thread(c).await?,
+            None => Vec::new(),
+        };
+        // A reply in the thread of an access request still missing details completes it.
+        if matches!(
+            class.kind,
+            Kind::Question | Kind::AccessRequest | Kind::ChangeRequest
+        ) && handle::access::continues_request(self.store, &thread).await?
+        {
+            class.kind = Kind::AccessRequest;
+            if class.access.is_none() {
+                class.access = Some(classify::extract_access(mail));
+            }
+        }
+        let cx = Context {
+            message: id,
+            mail,
+            class: &class,
+            settings: self.settings,
+            thread: &thread,
+            exe: &self.exe,
+        };
+        let handled = match class.kind {
+            Kind::ListSubmission => handle::list::handle(self.store, &cx).await?,
+            Kind::AccessRequest => handle::access::handle(self.store, &cx).await?,
+            Kind::InvoiceCopyRequest => handle::invoice::handle(self.store, &cx).await?,
+            Kind::ChangeRequest | Kind::Question => {
+                handle::other::flag_and_acknowledge(self.store, &cx, class.kind).await?
+            }
+            Kind::AutoReply => handle::other::auto_reply(),
+            Kind::Bounce => handle::other::bounce(&cx),
+        };
+        self.outcome_write(id, mail, &class, conversation, handled)
+            .await
+    }
+
+    /// Apply the sending rules, render the reply, and assemble everything to commit.
+    async fn outcome_write(
+        &self,
+        id: i64,
+        mail: &Mail,
+        class: &Classification,
+        conversation: Option<i64>,
+        mut handled: Handled,
+    ) -> Result<OutcomeWrite, PipelineError> {
+        let mut staff_flags: Vec<(String, Option<String>)> =
+            handled.flags.iter().map(|f| (f.clone(), None)).collect();
+        let mut outbox = Vec::new();
+        let mut reply_template = None;
+        let mut token = None;
+        let mut conversation_ids: Vec<String> = mail.message_id.iter().cloned().collect();
+        if let Some(plan) = handled.reply.take() {
+            token = Some(plan.token.clone());
+            let to = plan
+                .to
+                .clone()
+                .or_else(|| mail.reply_to.clone())
+                .or_else(|| mail.from_address.clone());
+            match to {
+                _ if class.never_answer
+                    || matches!(handled.kind, Kind::AutoReply | Kind::Bounce) => {}
+                None => handled.warnings.push("no sender address to answer".into()),
+                Some(to) => {
+                    let since = Utc::now() - Duration::days(1);
+                    let sent_today = self.store.replies_to_since(&to, since).await?;
+                    if sent_today >= self.settings.rules.max_replies_per_address_per_day {
+                        staff_flags.push((
+                            "reply_limit".into(),
+                            Some(format!("{sent_today} replies in a day")),
+                        ));
+                        handled
+                            .warnings
+                            .push("daily reply limit reached: not answered".into());
+                    } else {
+                        let held = self.store.is_undeliverable(&to).await?;
+                        if held {
+                            staff_flags.push((
+                                "undeliverable".into(),
+                                Some("reply held: address bounced before".into()),
+                            ));
+                        }
+                        match self.render_reply(id, mail, &plan, &to, class) {
+                            Ok((message_id, subject, eml)) => {
+                                conversation_ids.push(message_id.clone());
+                                reply_template = Some(plan.template.to_string());
+                                outbox.push(OutboxWrite {
+                                    template: plan.template.to_string(),
+                                    to_address: to,
+                                    subject,
+                                    message_id,
+                                    eml,
+                                    held,
+                                });
+                            }
+                            Err(e) => {
+                                warn!(error = %e, "reply not rendered");
+                                staff_flags.push(("reply_failed".into(), Some(e.to_string())));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let report = serde_json::json!({
+            "message_id": mail.message_id,
+            "kind": handled.kind.as_str(),
+            "outcome": handled.outcome,
+            "queries": handled.queries,
+            "flags": handled.flags,
+            "list_number": handled.list_number,
+            "reply_template": reply_template,
+            "line_status": handled.line_status,
+            "access_request": handled.access_request,
+            "lang": reply::lang_dir(class.lang),
+            "warnings": handled.warnings,
+        });
+        Ok(OutcomeWrite {
+            kind: handled.kind.as_str().to_string(),
+            lang: reply::lang_dir(class.lang).to_string(),
+            outcome: handled.outcome.clone(),
+            list_number: handled.list_number.clone(),
+            reply_template,
+            from_address: mail.from_address.clone(),
+            subject: mail.subject.clone(),
+            report_json: report.to_string(),
+            conversation,
+            conversation_token: token,
+            conversation_ids,
+            flags: staff_flags,
+            attachments: handled.attachments,
+            mark_submitted: handled.mark_submitted,
+            access: handled.access_write,
+            outbox,
+            bounced_outbox_message_id: handled.bounced_outbox_message_id,
+            undeliverable: handled.undeliverable,
+            audit: vec![(
+                "outcome".into(),
+                format!("{} {}", handled.kind.as_str(), handled.outcome),
+            )],
+        })
+    }
+
+    fn render_reply(
+        &self,
+        id: i64,
+        mail: &Mail,
+        plan: &handle::ReplyPlan,
+        to: &str,
+        class: &Classification,
+    ) -> Result<(String, String, Vec<u8>), reply::ReplyError> {
+        let mut context = plan.context.clone();
+        if let Some(map) = context.as_object_mut() {
+            map.insert("token".into(), plan.token.clone().into());
+        }
+        let rendered = reply::render(plan.template, class.lang, &context)?;
+        let message_id = format!(
+            "tp.{id}.{:016x}@{}",
+            rand::random::<u64>(),
+            self.settings.mail.domain
+        );
+        let mut references = mail.references.clone();
+        if let Some(own) = &mail.message_id {
+            references.push(own.clone());
+        }
+        let envelope = Envelope {
+            from_address: &self.settings.mail.address,
+            from_name: &self.settings.mail.display_name,
+            to,
+            in_reply_to: mail.message_id.as_deref(),
+            references,
+            message_id: &message_id,
+            date: Utc::now(),
+        };
+        let eml = reply::build_eml(&envelope, &rendered)?;
+        Ok((message_id, rendered.subject, eml))
+    }
+}
+
+/// A message mail-parser cannot read still gets exactly one outcome: staff look at it.
+fn unreadable_message(error: &str, source: &str) -> OutcomeWrite {
+    let report = serde_json::json!({
+        "message_id": null, "kind": "question", "outcome": "flagged", "queries": [],
+        "flags": ["question"], "list_number": null, "reply_template": null,
+        "line_status": null, "access_request": null, "warnings": [format!("unreadable message: {error}")],
+    });
+    OutcomeWrite {
+        kind: "question".into(),
+        lang: "nb".into(),
+        outcome: "flagged".into(),
+        subject: String::new(),
+        report_json: report.to_string(),
+        flags: vec![(
+            "unreadable_message".into(),
+            Some(format!("{source}: {error}")),
+        )],
+        ..Default::default()
+    }
+}
+
+/// Send what is due, once each; failures are retried with back-off and jitter, then dead.
+pub async fn drain_outbox(
+    store: &impl Store,
+    sink: &impl Sink,
+    settings: &Settings,
+) -> Result<usize, StoreError> {
+    let mut sent = 0;
+    loop {
+        let due = store.due_outbox(Utc::now(), 50).await?;
+        if due.is_empty() {
+            return Ok(sent);
+        }
+        let mut progressed = false;
+        for row in due {
+            let span = info_span!("outbox", id = row.id, template = %row.template);
+            let result = sink
+                .send(row.id, &row.to_address, &row.template, &row.eml)
+                .instrument(span)
+                .await;
+            match result {
+                Ok(()) => {
+                    store.mark_sent(row.id, Utc::now()).await?;
+                    sent += 1;
+                    progressed = true;
+                }
+                Err(e) => {
+                    let attempts = row.attempts + 1;
+                    let dead = matches!(e, SinkError::Permanent(_))
+                        || attempts >= settings.outbox.max_attempts;
+                    let next = Utc::now() + backoff(settings, attempts);
+                    warn!(id = row.id, attempts, dead, error = %e, "reply not sent");
+                    store
+                        .mark_failed(row.id, &e.to_string(), next, dead)
+                        .await?;
+                }
+            }
+        }
+        if !progressed {
+            return Ok(sent);
+        }
+    }
+}
+
+/// Exponential back-off with up to 25 % jitter, capped.
+pub fn backoff(settings: &Settings, attempts: i64) -> Duration {
+    let base = settings.outbox.retry_base_secs.max(1);
+    let exp = base
+        .saturating_mul(1_i64 << attempts.clamp(0, 20))
+        .min(settings.outbox.retry_max_secs.max(base));
+    let jitter = (exp as f64 * 0.25 * rand::random::<f64>()) as i64;
+    Duration::seconds(exp + jitter)
+}
+
+/// Files of the import folder not imported before (by content), imported together.
+pub async fn import_folder(
+    store: &impl Store,
+    dir: &Path,
+) -> Result<crate::store::ImportSummary, ImportRunError> {
+    let mut paths = Vec::new();
+    collect_files(dir, &mut paths)
+        .map_err(|e| ImportRunError::Io(format!("{}: {e}", dir.display())))?;
+    import_files(store, &paths, true).await
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for p in entries {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with('.') || name.ends_with(".md") {
+            continue;
+        }
+        if p.is_dir() {
+            collect_files(&p, out)?;
+        } else {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportRunError {
+    #[error("{0}")]
+    Read(#[from] crate::import::ImportError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Io(String),
+}
+
+/// Read every file first; any error rejects the whole import before anything is written.
+pub async fn import_files(
+    store: &impl Store,
+    paths: &[PathBuf],
+    skip_known: bool,
+) -> Result<crate::store::ImportSummary, ImportRunError> {
+    let mut files = Vec::new();
+    let mut skipped = 0;
+    for path in paths {
+        let bytes = std::fs::read(path)
+            .map_err(|e| ImportRunError::Io(format!("{}: {e}", path.display())))?;
+        let sha = crate::store::sqlite::sha256_hex(&bytes);
+        if skip_known && store.is_imported(&sha).await? {
+            skipped += 1;
+            continue;
+        }
+        let name = path.display().to_string();
+        let batch = crate::import::read_import_bytes(&name, &bytes)?;
+        files.push(crate::store::ImportFile {
+            file_name: name,
+            sha256: sha,
+            batch,
+        });
+    }
+    let mut summary = if files.is_empty() {
+        crate::store::ImportSummary::default()
+    } else {
+        store.apply_import(&files).await?
+    };
+    summary.skipped_known = skipped;
+    Ok(summary)
+}
