@@ -122,11 +122,16 @@ impl Cx<'_, '_> {
 }
 
 fn read_entry(cx: &Cx, entry: Node, out: &mut Vec<PaymentRow>) -> Result<(), ImportError> {
-    let cdt_dbt = child(entry, "CdtDbtInd").map(text).unwrap_or("");
+    // Both are mandatory in the schema; skipping an entry that lacks one could silently
+    // drop money, so it is an error instead.
+    let Some(cdt_dbt) = child(entry, "CdtDbtInd").map(text) else {
+        return Err(cx.err(entry, "entry without <CdtDbtInd>"));
+    };
     // Sts is a plain code up to version .04 and <Sts><Cd>BOOK</Cd></Sts> later.
-    let status = child(entry, "Sts")
-        .map(|s| child(s, "Cd").map_or_else(|| text(s), text))
-        .unwrap_or("");
+    let Some(status) = child(entry, "Sts").map(|s| child(s, "Cd").map_or_else(|| text(s), text))
+    else {
+        return Err(cx.err(entry, "entry without <Sts>"));
+    };
     if cdt_dbt != "CRDT" || status != "BOOK" {
         return Ok(());
     }
