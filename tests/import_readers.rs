@@ -266,3 +266,38 @@ fn unreadable_file_is_line_zero() {
     let err = read_import_file(&fixture("does_not_exist.csv")).expect_err("missing file");
     assert_eq!(err.line, 0);
 }
+
+/// Truncated and byte-mutated samples must give a result or an error, never a panic.
+#[test]
+fn damaged_samples_never_panic() {
+    let mut files = payment_files();
+    for f in ["employers.csv", "lists.csv", "list_lines.csv"] {
+        files.push(world().join(f));
+    }
+    // A fixed linear congruential sequence: reproducible without a seed file.
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as usize
+    };
+    let nasty = [
+        0u8, b'\n', b';', b'"', b'<', b'>', b',', b'.', b'-', b' ', 0xc3, 0xff, b'9',
+    ];
+    for f in files {
+        let bytes = std::fs::read(&f).expect("sample");
+        let step = (bytes.len() / 200).max(1);
+        for cut in (0..bytes.len()).step_by(step) {
+            let _ = read_import_bytes("cut", &bytes[..cut]);
+        }
+        for _ in 0..300 {
+            let mut b = bytes.clone();
+            for _ in 0..1 + next() % 3 {
+                let i = next() % b.len();
+                b[i] = nasty[next() % nasty.len()];
+            }
+            let _ = read_import_bytes("mutated", &b);
+        }
+    }
+}

@@ -127,10 +127,17 @@ pub(super) fn read(file: &str, bytes: &[u8]) -> Result<ImportBatch, ImportError>
         .split('\n')
         .enumerate()
         .map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)));
-    let (header_line, header_text) = lines
-        .by_ref()
-        .find(|(_, l)| !l.trim().is_empty())
-        .ok_or_else(|| ImportError::new(file, 1, "file is empty"))?;
+    let mut first = || {
+        lines
+            .by_ref()
+            .find(|(_, l)| !l.trim().is_empty())
+            .ok_or_else(|| ImportError::new(file, 1, "file has no header row"))
+    };
+    let (mut header_line, mut header_text) = first()?;
+    // Excel writes a "sep=;" hint line above the header when asked to; it is not data.
+    if header_text.trim().eq_ignore_ascii_case("sep=;") {
+        (header_line, header_text) = first()?;
+    }
     let header = split_fields(header_text).map_err(|e| ImportError::new(file, header_line, e))?;
     let (kind, columns) =
         recognise_header(&header).map_err(|e| ImportError::new(file, header_line, e))?;
@@ -161,9 +168,9 @@ pub(super) fn read(file: &str, bytes: &[u8]) -> Result<ImportBatch, ImportError>
     }
 
     match kind {
-        Kind::Employers => employers(file, &rows).map(ImportBatch::Employers),
-        Kind::Lists => lists(file, &rows).map(ImportBatch::Lists),
-        Kind::ListLines => list_lines(file, &rows).map(ImportBatch::ListLines),
+        Kind::Employers => employers(&rows).map(ImportBatch::Employers),
+        Kind::Lists => lists(&rows).map(ImportBatch::Lists),
+        Kind::ListLines => list_lines(&rows).map(ImportBatch::ListLines),
         Kind::Payments => payments(&rows).map(ImportBatch::Payments),
     }
 }
@@ -292,11 +299,11 @@ fn recognise_header(header: &[String]) -> Result<(Kind, HashMap<String, usize>),
 
 /// Refuses a second row with the same key: the store would keep only one, and which one
 /// the union meant is a question for a person.
-fn check_unique<'k>(
+fn check_unique(
     seen: &mut HashMap<String, usize>,
     key: String,
     what: &str,
-    row: &Row<'k>,
+    row: &Row,
 ) -> Result<(), ImportError> {
     if let Some(first) = seen.insert(key.clone(), row.line) {
         return Err(row.err(format!(
@@ -306,7 +313,7 @@ fn check_unique<'k>(
     Ok(())
 }
 
-fn employers(_file: &str, rows: &[Row]) -> Result<Vec<super::EmployerRow>, ImportError> {
+fn employers(rows: &[Row]) -> Result<Vec<super::EmployerRow>, ImportError> {
     let mut out = Vec::with_capacity(rows.len());
     let mut seen = HashMap::new();
     for r in rows {
@@ -352,7 +359,7 @@ fn employers(_file: &str, rows: &[Row]) -> Result<Vec<super::EmployerRow>, Impor
     Ok(out)
 }
 
-fn lists(_file: &str, rows: &[Row]) -> Result<Vec<ListRow>, ImportError> {
+fn lists(rows: &[Row]) -> Result<Vec<ListRow>, ImportError> {
     let mut out = Vec::with_capacity(rows.len());
     let mut seen = HashMap::new();
     for r in rows {
@@ -380,7 +387,7 @@ fn lists(_file: &str, rows: &[Row]) -> Result<Vec<ListRow>, ImportError> {
     Ok(out)
 }
 
-fn list_lines(_file: &str, rows: &[Row]) -> Result<Vec<ListLineRow>, ImportError> {
+fn list_lines(rows: &[Row]) -> Result<Vec<ListLineRow>, ImportError> {
     let mut out = Vec::with_capacity(rows.len());
     let mut seen = HashMap::new();
     for r in rows {
@@ -560,6 +567,15 @@ mod tests {
             assert_eq!(read_str(s).unwrap_err().line, 1, "{s}");
         }
         assert!(read("t.csv", b"a;b\n\xff\n").is_err());
+    }
+
+    #[test]
+    fn excel_separator_hint_is_skipped() {
+        let s = "sep=;\npayment_date;amount;kid;payer_account;reference\n2026-11-27;1;;;\n";
+        let ImportBatch::Payments(p) = read_str(s).unwrap() else {
+            panic!("kind")
+        };
+        assert_eq!(p[0].line, 3);
     }
 
     #[test]

@@ -439,4 +439,43 @@ mod tests {
         let bad_date = good.replace("241126", "321326");
         assert_eq!(read("t.txt", bad_date.as_bytes()).unwrap_err().line, 3);
     }
+
+    #[test]
+    fn two_assignments_and_crlf() {
+        let r10 = rec(&[(3, "00"), (7, "10"), (17, "2611001")]);
+        let r20a = rec(&[(3, "09"), (7, "20"), (18, "0000001")]);
+        let r20b = rec(&[(3, "09"), (7, "20"), (18, "0000002")]);
+        let a = item("10", "0000001", "00000000000000100", "0123");
+        let b = item("10", "0000001", "00000000000000200", "");
+        let r88a = rec(&[
+            (3, "09"),
+            (7, "88"),
+            (9, "00000001"),
+            (17, "00000004"),
+            (25, "00000000000000100"),
+        ]);
+        let r88b = rec(&[
+            (3, "09"),
+            (7, "88"),
+            (9, "00000001"),
+            (17, "00000004"),
+            (25, "00000000000000200"),
+        ]);
+        let r89 = rec(&[
+            (3, "00"),
+            (7, "89"),
+            (9, "00000002"),
+            (17, "00000010"),
+            (25, "00000000000000300"),
+        ]);
+        let f =
+            format!("{r10}\n{r20a}\n{a}{r88a}\n{r20b}\n{b}{r88b}\n{r89}\n\n").replace('\n', "\r\n");
+        let rows = read("t.txt", f.as_bytes()).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_ne!(rows[0].source_ref, rows[1].source_ref);
+        assert_eq!(rows[1].kid, None);
+        assert_eq!(rows[1].line, 7);
+        let bad89 = f.replace(&r89, &r89.replacen("00000010", "00000011", 1));
+        assert_eq!(read("t.txt", bad89.as_bytes()).unwrap_err().line, 10);
+    }
 }
