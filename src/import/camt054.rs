@@ -24,7 +24,10 @@ pub(super) fn read(file: &str, bytes: &[u8]) -> Result<Vec<PaymentRow>, ImportEr
         let pos = e.pos();
         ImportError::new(file, pos.row as usize, format!("malformed XML: {e}"))
     })?;
-    let cx = Cx { file, doc: &doc };
+    let cx = Cx {
+        file,
+        newlines: text.match_indices('\n').map(|(i, _)| i).collect(),
+    };
 
     let root = doc.root_element();
     if root.tag_name().name() != "Document" {
@@ -92,14 +95,17 @@ fn decode(file: &str, bytes: &[u8]) -> Result<String, ImportError> {
     }
 }
 
-struct Cx<'a, 'input> {
+struct Cx<'a> {
     file: &'a str,
-    doc: &'a Document<'input>,
+    /// Byte offsets of every '\n': roxmltree's own `text_pos_at` rescans the text from
+    /// the start on each call, quadratic over a large file.
+    newlines: Vec<usize>,
 }
 
-impl Cx<'_, '_> {
+impl Cx<'_> {
     fn line(&self, n: Node) -> usize {
-        self.doc.text_pos_at(n.range().start).row as usize
+        let offset = n.range().start;
+        1 + self.newlines.partition_point(|&nl| nl < offset)
     }
 
     fn err(&self, n: Node, reason: impl Into<String>) -> ImportError {

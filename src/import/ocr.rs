@@ -27,10 +27,16 @@ struct Record<'a> {
 }
 
 impl Record<'_> {
-    /// Positions `from..=to`, 1-based as in the specification. Records are checked to be
-    /// 80 ASCII-compatible characters before any field is taken.
+    /// Positions `from..=to`, 1-based as in the specification, counted in characters
+    /// (ISO-8859-1 text in filler fields decodes to multi-byte UTF-8).
     fn field(&self, from: usize, to: usize) -> &str {
-        self.text.get(from - 1..to).unwrap_or("")
+        let byte_at = |chars: usize| {
+            self.text
+                .char_indices()
+                .nth(chars)
+                .map_or(self.text.len(), |(i, _)| i)
+        };
+        self.text.get(byte_at(from - 1)..byte_at(to)).unwrap_or("")
     }
 
     fn number(&self, from: usize, to: usize, what: &str, file: &str) -> Result<i64, ImportError> {
@@ -101,13 +107,11 @@ pub(super) fn read(file: &str, bytes: &[u8]) -> Result<Vec<PaymentRow>, ImportEr
             line: i + 1,
             text: raw,
         };
-        if raw.chars().count() != RECORD_LEN || !raw.is_ascii() {
+        let len = raw.chars().count();
+        if len != RECORD_LEN {
             return Err(rec.err(
                 file,
-                format!(
-                    "record is {} characters, expected {RECORD_LEN} ASCII characters",
-                    raw.chars().count()
-                ),
+                format!("record is {len} characters, expected {RECORD_LEN}"),
             ));
         }
         if !raw.starts_with("NY") {
@@ -477,5 +481,20 @@ mod tests {
         assert_eq!(rows[1].line, 7);
         let bad89 = f.replace(&r89, &r89.replacen("00000010", "00000011", 1));
         assert_eq!(read("t.txt", bad89.as_bytes()).unwrap_err().line, 10);
+    }
+
+    #[test]
+    fn latin1_in_filler_is_fine() {
+        let items = item("10", "0000001", "00000000000010000", "0123");
+        let good = file(
+            &items,
+            "00000001",
+            "00000004",
+            "00000006",
+            "00000000000010000",
+        );
+        let mut bytes = good.into_bytes();
+        bytes[70] = 0xe6; // 'æ' in ISO-8859-1, filler of record 10
+        assert_eq!(read("t.txt", &bytes).unwrap().len(), 1);
     }
 }
