@@ -251,13 +251,13 @@ fn read_entry(cx: &Cx, entry: Node, out: &mut Vec<PaymentRow>) -> Result<(), Imp
             format: PaymentFormat::Camt054,
         });
     }
-    // Split amounts that do not add up to what the bank booked mean we would count money
-    // that did not arrive (or miss some): refuse rather than guess.
-    if !single && sum != entry_ore {
+    // Transaction amounts that do not add up to what the bank booked mean we would count
+    // money that did not arrive (or miss some): refuse rather than guess.
+    if sum != entry_ore {
         return Err(cx.err(
             entry_amt,
             format!(
-                "the {} transaction amounts add up to {sum} øre, the entry says {entry_ore} øre",
+                "the {} transaction amount(s) add up to {sum} øre, the entry says {entry_ore} øre",
                 tx_details.len()
             ),
         ));
