@@ -9,6 +9,8 @@ use crate::sink::{Sink, SinkError};
 use crate::source::{Incoming, Source};
 use crate::store::{OutboxWrite, OutcomeWrite, Store, StoreError};
 use chrono::{Duration, Utc};
+use futures_util::FutureExt;
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use tracing::{info, info_span, warn, Instrument};
 
@@ -106,9 +108,22 @@ impl<'a, S: Store> Pipeline<'a, S> {
                 .ok_or(PipelineError::MissingRaw(id))?;
             let row = self.store.message(id).await?;
             let source = row.map(|r| r.source).unwrap_or_default();
-            let write = match mime::parse_mail(&raw) {
-                Ok(mail) => self.decide(id, &mail).await?,
-                Err(e) => unreadable_message(&e.to_string(), &source),
+            // A panic in a third-party reader must not take the daemon down: the message is
+            // given to staff instead, with exactly one outcome.
+            let decided = AssertUnwindSafe(async {
+                match mime::parse_mail(&raw) {
+                    Ok(mail) => self.decide(id, &mail).await,
+                    Err(e) => Ok(unreadable_message(&e.to_string(), &source)),
+                }
+            })
+            .catch_unwind()
+            .await;
+            let write = match decided {
+                Ok(result) => result?,
+                Err(_) => {
+                    warn!("processing panicked; flagged for staff");
+                    unreadable_message("processing failed unexpectedly", &source)
+                }
             };
             info!(kind = %write.kind, outcome = %write.outcome, "outcome");
             self.store.commit_outcome(id, &write).await?;

@@ -14,15 +14,33 @@ fn world_files() -> Vec<String> {
 fn importing_the_corpus_world_twice_changes_no_row_count() {
     let s = Scratch::new();
     let files = world_files();
-    let args: Vec<&str> = std::iter::once("import").chain(files.iter().map(String::as_str)).collect();
+    let args: Vec<&str> = std::iter::once("import")
+        .chain(files.iter().map(String::as_str))
+        .collect();
     let first = s.run(&args);
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     let after_first = counts(&s.db());
     let second = s.run(&args);
-    assert!(second.status.success(), "{}", String::from_utf8_lossy(&second.stderr));
+    assert!(
+        second.status.success(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
     assert_eq!(after_first, counts(&s.db()));
-    let get = |name: &str| after_first.iter().find(|(t, _)| t == name).map(|(_, n)| *n).unwrap_or(0);
-    assert!(get("employers") > 0 && get("lists") > 0 && get("list_lines") > 0 && get("payments") > 0);
+    let get = |name: &str| {
+        after_first
+            .iter()
+            .find(|(t, _)| t == name)
+            .map(|(_, n)| *n)
+            .unwrap_or(0)
+    };
+    assert!(
+        get("employers") > 0 && get("lists") > 0 && get("list_lines") > 0 && get("payments") > 0
+    );
 }
 
 fn assert_rejected(bad: &str, expect_line: &str) {

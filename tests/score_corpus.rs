@@ -29,5 +29,8 @@ fn mail_scoreboard() {
         .and_then(|s| s.split('/').next())
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or(0);
-    assert!(right >= MAIL_FLOOR, "mail scoreboard fell below {MAIL_FLOOR}: {last}");
+    assert!(
+        right >= MAIL_FLOOR,
+        "mail scoreboard fell below {MAIL_FLOOR}: {last}"
+    );
 }

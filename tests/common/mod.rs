@@ -42,7 +42,10 @@ impl Scratch {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_trekkpost"));
         cmd.args(args)
             .current_dir(self.dir.path())
-            .env("TREKKPOST_DATABASE_URL", format!("sqlite://{}", self.db().display()))
+            .env(
+                "TREKKPOST_DATABASE_URL",
+                format!("sqlite://{}", self.db().display()),
+            )
             .env("TREKKPOST_SOURCE", self.path("mailbox"))
             .env("TREKKPOST_SINK", self.path("outbox"))
             .env("TREKKPOST_IMPORT_DIR", self.path("import"));
@@ -54,7 +57,11 @@ impl Scratch {
 
     pub fn report(&self) -> Vec<serde_json::Value> {
         let out = self.run(&["report", "--json"]);
-        assert!(out.status.success(), "report failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "report failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice(&out.stdout).expect("report JSON")
     }
 }
