@@ -58,6 +58,38 @@ enum Command {
     },
     /// Validate the configuration and print it.
     CheckConfig,
+    /// Winorg trekksentral access requests: list, approve, reject, export.
+    Access {
+        #[command(subcommand)]
+        action: AccessAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum AccessAction {
+    /// Every request with its status.
+    List,
+    /// Approve a complete request: replies `access_confirmed`, marks the employer a Winorg user.
+    Approve {
+        id: i64,
+        /// Who decided (for the audit log).
+        #[arg(long, default_value = "cli")]
+        by: String,
+    },
+    /// Reject a request: replies `access_rejected` with the reason.
+    Reject {
+        id: i64,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, default_value = "cli")]
+        by: String,
+    },
+    /// Approved requests, for registration in Winorg.
+    Export {
+        /// Semicolon-separated with a header row (the only format for now).
+        #[arg(long)]
+        csv: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -92,6 +124,7 @@ fn run() -> Result<ExitCode> {
             Command::Parse { file, json } => parse(&settings, &file, json),
             Command::Classify { file, json } => classify(&file, json),
             Command::Report { json } => report(&settings, json).await,
+            Command::Access { action } => access(&settings, action).await,
             Command::CheckConfig => {
                 println!("{settings:#?}");
                 println!("configuration is valid");
@@ -239,4 +272,69 @@ async fn report(settings: &Settings, json: bool) -> Result<ExitCode> {
         print!("{}", trekkpost::report::table(&rows));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn access(settings: &Settings, action: AccessAction) -> Result<ExitCode> {
+    use trekkpost::decide::access::AccessStatus;
+    use trekkpost::handle::access::decide_by_staff;
+    let store = open_store(settings).await?;
+    match action {
+        AccessAction::List => {
+            for r in store.access_requests().await? {
+                let f = &r.fields;
+                println!(
+                    "{:>4}  {:<16}  {:<28}  {:<9}  {:<24}  {:<28}  {:<12}  missing: {}",
+                    r.id,
+                    r.status.as_str(),
+                    f.company_name.as_deref().unwrap_or("–"),
+                    f.org_number.as_deref().unwrap_or("–"),
+                    f.requester_name.as_deref().unwrap_or("–"),
+                    f.email.as_deref().unwrap_or("–"),
+                    f.mobile.as_deref().unwrap_or("–"),
+                    if f.missing.is_empty() {
+                        "–".to_string()
+                    } else {
+                        f.missing.join(",")
+                    }
+                );
+            }
+        }
+        AccessAction::Approve { id, by } => {
+            decide_by_staff(&store, settings, id, true, &by, None).await?;
+            drain(settings, &store).await?;
+            println!("access request {id} approved; access_confirmed queued");
+        }
+        AccessAction::Reject { id, reason, by } => {
+            decide_by_staff(&store, settings, id, false, &by, Some(&reason)).await?;
+            drain(settings, &store).await?;
+            println!("access request {id} rejected; access_rejected queued");
+        }
+        AccessAction::Export { csv: _ } => {
+            println!("org_number;company_name;requester_name;email;mobile;employer_id");
+            for r in store.access_requests().await? {
+                if r.status == AccessStatus::Approved {
+                    let f = &r.fields;
+                    let cell = |v: &Option<String>| v.clone().unwrap_or_default().replace(';', ",");
+                    println!(
+                        "{};{};{};{};{};{}",
+                        cell(&f.org_number),
+                        cell(&f.company_name),
+                        cell(&f.requester_name),
+                        cell(&f.email),
+                        cell(&f.mobile),
+                        cell(&r.employer_id)
+                    );
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn drain(settings: &Settings, store: &SqliteStore) -> Result<()> {
+    let sink = DirSink::new(&settings.sink.path);
+    pipeline::drain_outbox(store, &sink, settings)
+        .await
+        .context("outbox")?;
+    Ok(())
 }

@@ -118,3 +118,103 @@ pub fn field_label(field: &str, lang: Lang) -> &'static str {
         _ => "?",
     }
 }
+
+#[derive(Debug, thiserror::Error)]
+pub enum StaffDecisionError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("no access request {0}")]
+    Unknown(i64),
+    #[error("access request {0} is {1} and cannot be decided now")]
+    NotPending(i64, &'static str),
+    #[error("a rejection needs a reason")]
+    NoReason,
+    #[error(transparent)]
+    Reply(#[from] crate::reply::ReplyError),
+}
+
+/// Staff approve or reject a complete request (SPEC §6): the reply is queued in the same
+/// transaction as the decision, and the decision is audited.
+pub async fn decide_by_staff(
+    store: &impl Store,
+    settings: &crate::config::Settings,
+    id: i64,
+    approve: bool,
+    actor: &str,
+    reason: Option<&str>,
+) -> Result<(), StaffDecisionError> {
+    let row = store
+        .access_request(id)
+        .await?
+        .ok_or(StaffDecisionError::Unknown(id))?;
+    if row.status != AccessStatus::PendingApproval {
+        return Err(StaffDecisionError::NotPending(id, row.status.as_str()));
+    }
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if !approve && reason.is_none() {
+        return Err(StaffDecisionError::NoReason);
+    }
+    let (status, template) = if approve {
+        (AccessStatus::Approved, "access_confirmed")
+    } else {
+        (AccessStatus::Rejected, "access_rejected")
+    };
+    let answered = match row.last_message {
+        Some(m) => store.message(m).await?,
+        None => None,
+    };
+    let lang = answered
+        .as_ref()
+        .and_then(|m| m.report_json.as_deref())
+        .and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok())
+        .and_then(|v| {
+            v["lang"]
+                .as_str()
+                .map(|l| if l == "en" { Lang::En } else { Lang::Nb })
+        })
+        .unwrap_or_default();
+    let mut context = base_context(settings);
+    let token = format!("AR-{}", row.first_message.unwrap_or(id));
+    context.insert("token".into(), token.into());
+    context.insert(
+        "access".into(),
+        serde_json::to_value(&row.fields).unwrap_or_default(),
+    );
+    context.insert("reason".into(), reason.unwrap_or_default().into());
+    let rendered = crate::reply::render(template, lang, &serde_json::Value::Object(context))?;
+    let Some(to) = row.fields.email.clone() else {
+        return Err(StaffDecisionError::NotPending(
+            id,
+            "without an e-mail address",
+        ));
+    };
+    let message_id = format!(
+        "tp.ar{id}.{:016x}@{}",
+        rand::random::<u64>(),
+        settings.mail.domain
+    );
+    let parent = answered.and_then(|m| m.message_id);
+    let envelope = crate::reply::Envelope {
+        from_address: &settings.mail.address,
+        from_name: &settings.mail.display_name,
+        to: &to,
+        in_reply_to: parent.as_deref(),
+        references: parent.iter().cloned().collect(),
+        message_id: &message_id,
+        date: chrono::Utc::now(),
+    };
+    let eml = crate::reply::build_eml(&envelope, &rendered)?;
+    let held = store.is_undeliverable(&to).await?;
+    let reply = crate::store::OutboxWrite {
+        template: template.to_string(),
+        to_address: to,
+        subject: rendered.subject,
+        message_id,
+        eml,
+        held,
+    };
+    store
+        .decide_access_request(id, status, actor, reason, Some(&reply))
+        .await?;
+    Ok(())
+}

@@ -86,6 +86,7 @@ pub struct AccessRequestRow {
     pub status: crate::decide::access::AccessStatus,
     pub employer_id: Option<String>,
     pub first_message: Option<i64>,
+    pub last_message: Option<i64>,
     pub reason: Option<String>,
 }
 

@@ -127,6 +127,7 @@ fn access_from(row: &sqlx::sqlite::SqliteRow) -> Result<AccessRequestRow> {
             .ok_or_else(|| StoreError::Corrupt(format!("access status {status}")))?,
         employer_id: row.try_get("employer_id")?,
         first_message: row.try_get("first_message")?,
+        last_message: row.try_get("last_message")?,
         reason: row.try_get("reason")?,
     })
 }
