@@ -5,6 +5,7 @@
 //! → [`handle`] (per kind, calling the pure rules in [`decide`]) → outbox → sink.
 //! [`parse`] turns list attachments into lines; [`import`] reads the union's reference data.
 
+pub mod app;
 pub mod classify;
 pub mod config;
 pub mod decide;

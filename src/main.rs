@@ -3,12 +3,9 @@ use anyhow::{bail, Context as _, Result};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use trekkpost::config::Settings;
-use trekkpost::pipeline::{self, Pipeline};
+use trekkpost::pipeline;
 use trekkpost::sink::dir::DirSink;
-use trekkpost::source::local::LocalSource;
 use trekkpost::store::{SqliteStore, Store};
 
 /// trekkpost: reads the union's trekkliste mailbox, answers employers, and puts what needs a
@@ -119,7 +116,7 @@ fn run() -> Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         match cli.command {
-            Command::Run { once } => run_daemon(&settings, once).await,
+            Command::Run { once } => trekkpost::app::run_daemon(&settings, once).await,
             Command::Import { files } => import(&settings, &files).await,
             Command::Parse { file, json } => parse(&settings, &file, json),
             Command::Classify { file, json } => classify(&file, json),
@@ -134,86 +131,8 @@ fn run() -> Result<ExitCode> {
     })
 }
 
-async fn open_store(settings: &Settings) -> Result<SqliteStore> {
-    SqliteStore::open(&settings.database.url)
-        .await
-        .with_context(|| format!("cannot open the database {}", settings.database.url))
-}
-
-async fn run_daemon(settings: &Settings, once: bool) -> Result<ExitCode> {
-    let store = open_store(settings).await?;
-    let stop = Arc::new(AtomicBool::new(false));
-    spawn_signal_watch(stop.clone())?;
-    let pipeline = Pipeline::new(&store, settings);
-    let mut source = LocalSource::new(&settings.source.path);
-    let sink = DirSink::new(&settings.sink.path);
-    loop {
-        let imported = pipeline::import_folder(&store, &settings.import.dir).await;
-        match imported {
-            Ok(s) if s.files > 0 => {
-                tracing::info!(files = s.files, rows = s.rows, "imported reference data")
-            }
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "import folder rejected"),
-        }
-        let stop_check = || stop.load(Ordering::SeqCst);
-        let pass = pipeline.pass(&mut source, &stop_check).await;
-        match pass {
-            Ok(s) if s.processed > 0 => tracing::info!(processed = s.processed, "pass done"),
-            Ok(_) => {}
-            Err(e) if once => return Err(e).context("processing failed"),
-            Err(e) => tracing::error!(error = %e, "pass failed; retrying at the next poll"),
-        }
-        pipeline::drain_outbox(&store, &sink, settings)
-            .await
-            .context("outbox")?;
-        if once || stop.load(Ordering::SeqCst) {
-            break;
-        }
-        let wait = std::time::Duration::from_secs(settings.daemon.poll_interval_secs.max(1));
-        let deadline = tokio::time::Instant::now() + wait;
-        while tokio::time::Instant::now() < deadline && !stop.load(Ordering::SeqCst) {
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        }
-        if stop.load(Ordering::SeqCst) {
-            break;
-        }
-    }
-    if once {
-        let rows = trekkpost::report::rows(&store).await?;
-        print!("{}", trekkpost::report::table(&rows));
-        let counts = store.outbox_counts().await?;
-        let summary: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
-        println!(
-            "\n{} messages; replies: {} (in {})",
-            rows.len(),
-            if summary.is_empty() {
-                "none".to_string()
-            } else {
-                summary.join(", ")
-            },
-            settings.sink.path.display()
-        );
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn spawn_signal_watch(stop: Arc<AtomicBool>) -> Result<()> {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .context("cannot watch SIGTERM")?;
-    tokio::spawn(async move {
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-        tracing::info!("stopping after the message in hand");
-        stop.store(true, Ordering::SeqCst);
-    });
-    Ok(())
-}
-
 async fn import(settings: &Settings, files: &[PathBuf]) -> Result<ExitCode> {
-    let store = open_store(settings).await?;
+    let store = trekkpost::app::open_store(settings).await?;
     match pipeline::import_files(&store, files, false).await {
         Ok(s) => {
             println!("imported {} files, {} rows", s.files, s.rows);
@@ -264,7 +183,7 @@ fn classify(file: &PathBuf, json: bool) -> Result<ExitCode> {
 }
 
 async fn report(settings: &Settings, json: bool) -> Result<ExitCode> {
-    let store = open_store(settings).await?;
+    let store = trekkpost::app::open_store(settings).await?;
     let rows = trekkpost::report::rows(&store).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
@@ -277,7 +196,7 @@ async fn report(settings: &Settings, json: bool) -> Result<ExitCode> {
 async fn access(settings: &Settings, action: AccessAction) -> Result<ExitCode> {
     use trekkpost::decide::access::AccessStatus;
     use trekkpost::handle::access::decide_by_staff;
-    let store = open_store(settings).await?;
+    let store = trekkpost::app::open_store(settings).await?;
     match action {
         AccessAction::List => {
             for r in store.access_requests().await? {

@@ -41,9 +41,9 @@ fn own_text(body: &str) -> String {
         let lower = t.to_lowercase();
         if lower.starts_with("-----original message")
             || lower.starts_with("-----opprinnelig melding")
-            || (lower.starts_with("fra:") || lower.starts_with("from:"))
-                && out.len() > 0
-                && (lower.contains('@') || lower.contains('<'))
+            || ((lower.starts_with("fra:") || lower.starts_with("from:"))
+                && !out.is_empty()
+                && (lower.contains('@') || lower.contains('<')))
         {
             break;
         }

@@ -417,7 +417,7 @@ impl Store for SqliteStore {
             .await?;
         for row in &rows {
             let e = employer_from(row)?;
-            if e.addresses().iter().any(|a| *a == address) {
+            if e.addresses().contains(&address) {
                 return Ok(Some(e));
             }
         }
