@@ -39,6 +39,14 @@ pub async fn run_daemon(settings: &Settings, once: bool) -> Result<ExitCode> {
             Err(e) if once => return Err(e).context("processing failed"),
             Err(e) => tracing::error!(error = %e, "pass failed; retrying at the next poll"),
         }
+        // Scheduled mail belongs to the running daemon; `--once` and `remind` stay apart.
+        if !once {
+            if let Err(e) =
+                crate::schedule::run_due_jobs(&store, settings, chrono::Utc::now(), false).await
+            {
+                tracing::error!(error = %e, "scheduled jobs failed; retrying at the next poll");
+            }
+        }
         pipeline::drain_outbox(&store, &sink, settings)
             .await
             .context("outbox")?;

@@ -2,6 +2,7 @@
 //! variables over both. Raw TOML is merged first and validated once into [`Settings`].
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 /// The embedded default, so the binary runs from any folder without its source tree.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
@@ -45,6 +46,7 @@ pub struct Settings {
     pub rules: RuleSettings,
     pub daemon: DaemonSettings,
     pub outbox: OutboxSettings,
+    pub schedule: ScheduleSettings,
     /// Limits of the attachment parser's child process (see `parse::sandbox`).
     #[serde(default)]
     pub parse: toml::Table,
@@ -108,6 +110,17 @@ pub struct OutboxSettings {
     pub retry_max_secs: i64,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleSettings {
+    pub overdue_cron: String,
+    pub needs_info_cron: String,
+    pub digest_cron: String,
+    pub reminder_interval_days: i64,
+    pub max_reminders: usize,
+    pub needs_info_after_days: i64,
+}
+
 impl Settings {
     /// Default, then `file`, then the process environment.
     pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
@@ -169,6 +182,23 @@ impl Settings {
         if self.outbox.max_attempts < 1 || self.outbox.retry_base_secs < 1 {
             return Err(ConfigError::Invalid(
                 "outbox.max_attempts and outbox.retry_base_secs must be ≥ 1".to_string(),
+            ));
+        }
+        for (name, expr) in [
+            ("overdue_cron", &self.schedule.overdue_cron),
+            ("needs_info_cron", &self.schedule.needs_info_cron),
+            ("digest_cron", &self.schedule.digest_cron),
+        ] {
+            if let Err(e) = cron::Schedule::from_str(expr) {
+                return Err(ConfigError::Invalid(format!(
+                    "schedule.{name} `{expr}` is not a cron expression (seconds field first): {e}"
+                )));
+            }
+        }
+        if self.schedule.reminder_interval_days < 1 || self.schedule.needs_info_after_days < 0 {
+            return Err(ConfigError::Invalid(
+                "schedule.reminder_interval_days must be ≥ 1 and needs_info_after_days ≥ 0"
+                    .to_string(),
             ));
         }
         if !self.mail.address.contains('@') {

@@ -17,6 +17,7 @@ pub mod parse;
 pub mod pipeline;
 pub mod reply;
 pub mod report;
+pub mod schedule;
 pub mod sink;
 pub mod source;
 pub mod store;

@@ -53,6 +53,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the scheduled jobs (reminders, staff digest) as of a given time and print what is
+    /// sent; for testing and for catching up by hand.
+    Remind {
+        /// The time to run as of, e.g. 2026-12-15T08:00 (UTC); default now.
+        #[arg(long)]
+        at: Option<String>,
+        /// Print what would be sent; record and send nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Validate the configuration and print it.
     CheckConfig,
     /// Winorg trekksentral access requests: list, approve, reject, export.
@@ -122,6 +132,7 @@ fn run() -> Result<ExitCode> {
             Command::Classify { file, json } => classify(&file, json),
             Command::Report { json } => report(&settings, json).await,
             Command::Access { action } => access(&settings, action).await,
+            Command::Remind { at, dry_run } => remind(&settings, at.as_deref(), dry_run).await,
             Command::CheckConfig => {
                 println!("{settings:#?}");
                 println!("configuration is valid");
@@ -256,4 +267,50 @@ async fn drain(settings: &Settings, store: &SqliteStore) -> Result<()> {
         .await
         .context("outbox")?;
     Ok(())
+}
+
+fn parse_at(text: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+    use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    for format in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
+            return Ok(Utc.from_utc_datetime(&t));
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(Utc.from_utc_datetime(&d.and_time(chrono::NaiveTime::MIN)));
+    }
+    bail!("`{text}` is not a time (use e.g. 2026-12-15T08:00)")
+}
+
+async fn remind(settings: &Settings, at: Option<&str>, dry_run: bool) -> Result<ExitCode> {
+    let at = match at {
+        Some(text) => parse_at(text)?,
+        None => chrono::Utc::now(),
+    };
+    let store = trekkpost::app::open_store(settings).await?;
+    let planned = trekkpost::schedule::run_due_jobs(&store, settings, at, dry_run).await?;
+    let verb = if dry_run { "would send" } else { "queued" };
+    for p in &planned {
+        println!(
+            "{}  {:<20} {} to {}{}: {}",
+            p.tick.format("%Y-%m-%d %H:%M"),
+            p.job.name(),
+            verb,
+            p.to,
+            if p.held { " (held)" } else { "" },
+            p.subject
+        );
+    }
+    println!(
+        "{} mails {verb} as of {}",
+        planned.len(),
+        at.format("%Y-%m-%d %H:%M UTC")
+    );
+    if !dry_run {
+        drain(settings, &store).await?;
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -10,155 +10,52 @@ use minijinja::Environment;
 use regex::Regex;
 use std::sync::OnceLock;
 
-/// Every template, embedded so the binary needs no source tree; the files in `templates/`
-/// are the source.
-const TEMPLATES: &[(&str, &str)] = &[
-    ("base.html", include_str!("../templates/base.html")),
-    (
-        "nb/confirmation.txt",
-        include_str!("../templates/nb/confirmation.txt"),
-    ),
-    (
-        "nb/confirmation.html",
-        include_str!("../templates/nb/confirmation.html"),
-    ),
-    (
-        "nb/query_unreadable.txt",
-        include_str!("../templates/nb/query_unreadable.txt"),
-    ),
-    (
-        "nb/query_unreadable.html",
-        include_str!("../templates/nb/query_unreadable.html"),
-    ),
-    (
-        "nb/too_late.txt",
-        include_str!("../templates/nb/too_late.txt"),
-    ),
-    (
-        "nb/too_late.html",
-        include_str!("../templates/nb/too_late.html"),
-    ),
-    (
-        "nb/already_submitted.txt",
-        include_str!("../templates/nb/already_submitted.txt"),
-    ),
-    (
-        "nb/already_submitted.html",
-        include_str!("../templates/nb/already_submitted.html"),
-    ),
-    (
-        "nb/received_under_review.txt",
-        include_str!("../templates/nb/received_under_review.txt"),
-    ),
-    (
-        "nb/received_under_review.html",
-        include_str!("../templates/nb/received_under_review.html"),
-    ),
-    (
-        "nb/access_query.txt",
-        include_str!("../templates/nb/access_query.txt"),
-    ),
-    (
-        "nb/access_query.html",
-        include_str!("../templates/nb/access_query.html"),
-    ),
-    (
-        "nb/access_confirmed.txt",
-        include_str!("../templates/nb/access_confirmed.txt"),
-    ),
-    (
-        "nb/access_confirmed.html",
-        include_str!("../templates/nb/access_confirmed.html"),
-    ),
-    (
-        "nb/access_rejected.txt",
-        include_str!("../templates/nb/access_rejected.txt"),
-    ),
-    (
-        "nb/access_rejected.html",
-        include_str!("../templates/nb/access_rejected.html"),
-    ),
-    (
-        "nb/invoice_copy.txt",
-        include_str!("../templates/nb/invoice_copy.txt"),
-    ),
-    (
-        "nb/invoice_copy.html",
-        include_str!("../templates/nb/invoice_copy.html"),
-    ),
-    (
-        "en/confirmation.txt",
-        include_str!("../templates/en/confirmation.txt"),
-    ),
-    (
-        "en/confirmation.html",
-        include_str!("../templates/en/confirmation.html"),
-    ),
-    (
-        "en/query_unreadable.txt",
-        include_str!("../templates/en/query_unreadable.txt"),
-    ),
-    (
-        "en/query_unreadable.html",
-        include_str!("../templates/en/query_unreadable.html"),
-    ),
-    (
-        "en/too_late.txt",
-        include_str!("../templates/en/too_late.txt"),
-    ),
-    (
-        "en/too_late.html",
-        include_str!("../templates/en/too_late.html"),
-    ),
-    (
-        "en/already_submitted.txt",
-        include_str!("../templates/en/already_submitted.txt"),
-    ),
-    (
-        "en/already_submitted.html",
-        include_str!("../templates/en/already_submitted.html"),
-    ),
-    (
-        "en/received_under_review.txt",
-        include_str!("../templates/en/received_under_review.txt"),
-    ),
-    (
-        "en/received_under_review.html",
-        include_str!("../templates/en/received_under_review.html"),
-    ),
-    (
-        "en/access_query.txt",
-        include_str!("../templates/en/access_query.txt"),
-    ),
-    (
-        "en/access_query.html",
-        include_str!("../templates/en/access_query.html"),
-    ),
-    (
-        "en/access_confirmed.txt",
-        include_str!("../templates/en/access_confirmed.txt"),
-    ),
-    (
-        "en/access_confirmed.html",
-        include_str!("../templates/en/access_confirmed.html"),
-    ),
-    (
-        "en/access_rejected.txt",
-        include_str!("../templates/en/access_rejected.txt"),
-    ),
-    (
-        "en/access_rejected.html",
-        include_str!("../templates/en/access_rejected.html"),
-    ),
-    (
-        "en/invoice_copy.txt",
-        include_str!("../templates/en/invoice_copy.txt"),
-    ),
-    (
-        "en/invoice_copy.html",
-        include_str!("../templates/en/invoice_copy.html"),
-    ),
+/// Every template in both languages and both formats, embedded so the binary needs no
+/// source tree; the files in `templates/` are the source.
+macro_rules! embedded_templates {
+    ($($name:literal),* $(,)?) => {
+        &[
+            ("base.html", include_str!("../templates/base.html")),
+            $(
+                (concat!("nb/", $name, ".txt"), include_str!(concat!("../templates/nb/", $name, ".txt"))),
+                (concat!("nb/", $name, ".html"), include_str!(concat!("../templates/nb/", $name, ".html"))),
+                (concat!("en/", $name, ".txt"), include_str!(concat!("../templates/en/", $name, ".txt"))),
+                (concat!("en/", $name, ".html"), include_str!(concat!("../templates/en/", $name, ".html"))),
+            )*
+        ]
+    };
+}
+
+/// The reply and reminder templates (SPEC §7, §9, §11).
+pub const TEMPLATE_NAMES: &[&str] = &[
+    "confirmation",
+    "query_unreadable",
+    "too_late",
+    "already_submitted",
+    "received_under_review",
+    "access_query",
+    "access_confirmed",
+    "access_rejected",
+    "invoice_copy",
+    "reminder_overdue",
+    "reminder_needs_info",
+    "staff_digest",
 ];
+
+const TEMPLATES: &[(&str, &str)] = embedded_templates!(
+    "confirmation",
+    "query_unreadable",
+    "too_late",
+    "already_submitted",
+    "received_under_review",
+    "access_query",
+    "access_confirmed",
+    "access_rejected",
+    "invoice_copy",
+    "reminder_overdue",
+    "reminder_needs_info",
+    "staff_digest",
+);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReplyError {
@@ -347,25 +244,18 @@ mod tests {
             "uncommented": [{"name": "Kari Nordmann", "national_id": "01019012345", "change": "beløp"}],
             "missing": [{"name": "Ola Hansen", "national_id": "020290 12345"}],
             "paid": 0, "reason": "r", "missing_fields": ["mobil"],
+            "date": "2026-12-01", "open_total": 2, "dead_letters": 0, "overdue_lists": 1,
+            "flags": [{"kind": "question", "count": 2, "oldest": "2026-11-20"}],
             "access": {"company_name": "X AS", "org_number": "1", "requester_name": "A", "email": "a@b", "mobile": null},
         })
     }
 
     #[test]
     fn every_template_renders_in_both_languages_without_full_ids() {
-        let names = [
-            "confirmation",
-            "query_unreadable",
-            "too_late",
-            "already_submitted",
-            "received_under_review",
-            "access_query",
-            "access_confirmed",
-            "access_rejected",
-            "invoice_copy",
-        ];
+        assert_eq!(TEMPLATES.len(), 1 + 4 * TEMPLATE_NAMES.len());
+        let names = TEMPLATE_NAMES;
         for lang in [Lang::Nb, Lang::En] {
-            for name in names {
+            for name in names.iter().copied() {
                 let r =
                     render(name, lang, &sample_context()).unwrap_or_else(|e| panic!("{name}: {e}"));
                 assert!(r.subject.contains("[TL-240117]"), "{name}: {}", r.subject);

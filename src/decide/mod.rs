@@ -7,3 +7,4 @@ pub mod identify;
 pub mod matching;
 pub mod names;
 pub mod reconcile;
+pub mod reminders;

@@ -207,6 +207,38 @@ pub struct ImportFile {
     pub batch: ImportBatch,
 }
 
+/// An overdue-list candidate: due date passed (SPEC §9).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OverdueCandidate {
+    pub list: IssuedList,
+    pub received: bool,
+    pub paid: bool,
+    pub reminders: Vec<DateTime<Utc>>,
+}
+
+/// An access request waiting for details.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitingAccess {
+    pub request: AccessRequestRow,
+    pub waiting_since: DateTime<Utc>,
+    pub reminders: Vec<DateTime<Utc>>,
+}
+
+/// Open flags of one kind, for the staff digest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlagCount {
+    pub kind: String,
+    pub count: i64,
+    pub oldest: Option<DateTime<Utc>>,
+}
+
+/// A reminder to record with the job run that sends it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReminderWrite {
+    pub kind: String,
+    pub subject_key: String,
+}
+
 /// The store as the pipeline, the handlers and the commands use it.
 #[allow(async_fn_in_trait)]
 pub trait Store {
@@ -282,4 +314,24 @@ pub trait Store {
         reason: Option<&str>,
         reply: Option<&OutboxWrite>,
     ) -> Result<()>;
+
+    // schedule
+    /// The last cron tick a job served.
+    async fn last_job_tick(&self, job: &str) -> Result<Option<DateTime<Utc>>>;
+    /// Lists whose due date is before `date`, with what was received and reminded.
+    async fn overdue_candidates(&self, date: NaiveDate) -> Result<Vec<OverdueCandidate>>;
+    async fn waiting_access_requests(&self) -> Result<Vec<WaitingAccess>>;
+    async fn open_flag_counts(&self) -> Result<Vec<FlagCount>>;
+    /// Record a job's run for `tick` with its reminders and mail, all or nothing. False when
+    /// the tick was already served (by an earlier run or another daemon): nothing is written.
+    async fn record_job_run(
+        &self,
+        job: &str,
+        tick: DateTime<Utc>,
+        at: DateTime<Utc>,
+        reminders: &[ReminderWrite],
+        outbox: &[OutboxWrite],
+    ) -> Result<bool>;
+    /// The language the latest report of a message was answered in.
+    async fn message_lang(&self, id: i64) -> Result<Option<String>>;
 }

@@ -1077,4 +1077,154 @@ impl Store for SqliteStore {
         tx.commit().await?;
         Ok(())
     }
+
+    async fn last_job_tick(&self, job: &str) -> Result<Option<DateTime<Utc>>> {
+        let tick: Option<String> =
+            sqlx::query_scalar("SELECT MAX(tick) FROM job_runs WHERE job = ?")
+                .bind(job)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(tick.as_deref().and_then(time))
+    }
+
+    async fn overdue_candidates(&self, date: NaiveDate) -> Result<Vec<OverdueCandidate>> {
+        let rows = sqlx::query(
+            "SELECT l.*,
+               EXISTS (SELECT 1 FROM messages m WHERE m.list_number = l.list_number AND m.kind = 'list_submission') AS received,
+               EXISTS (SELECT 1 FROM payments p WHERE p.list_number = l.list_number) AS paid
+             FROM lists l WHERE l.due_date < ? ORDER BY l.due_date, l.list_number",
+        )
+        .bind(date.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::new();
+        for row in &rows {
+            let list = list_from(row)?;
+            let sent: Vec<String> = sqlx::query_scalar(
+                "SELECT sent_at FROM reminders WHERE kind = 'reminder_overdue' AND subject_key = ? ORDER BY sent_at",
+            )
+            .bind(&list.list_number)
+            .fetch_all(&self.pool)
+            .await?;
+            out.push(OverdueCandidate {
+                received: row.try_get::<i64, _>("received")? != 0
+                    || list.submitted_message.is_some(),
+                paid: row.try_get::<i64, _>("paid")? != 0,
+                reminders: sent.iter().filter_map(|s| time(s)).collect(),
+                list,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn waiting_access_requests(&self) -> Result<Vec<WaitingAccess>> {
+        let rows =
+            sqlx::query("SELECT * FROM access_requests WHERE status = 'needs_info' ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut out = Vec::new();
+        for row in &rows {
+            let request = access_from(row)?;
+            let updated: String = row.try_get("updated_at")?;
+            let sent: Vec<String> = sqlx::query_scalar(
+                "SELECT sent_at FROM reminders WHERE kind = 'reminder_needs_info' AND subject_key = ? ORDER BY sent_at",
+            )
+            .bind(request.id.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+            out.push(WaitingAccess {
+                waiting_since: time(&updated)
+                    .ok_or_else(|| StoreError::Corrupt(format!("time {updated}")))?,
+                reminders: sent.iter().filter_map(|s| time(s)).collect(),
+                request,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn open_flag_counts(&self) -> Result<Vec<FlagCount>> {
+        let rows = sqlx::query(
+            "SELECT kind, COUNT(*) AS n, MIN(created_at) AS oldest FROM flags WHERE status = 'open' GROUP BY kind ORDER BY kind",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let oldest: Option<String> = r.try_get("oldest")?;
+                Ok(FlagCount {
+                    kind: r.try_get("kind")?,
+                    count: r.try_get("n")?,
+                    oldest: oldest.as_deref().and_then(time),
+                })
+            })
+            .collect()
+    }
+
+    async fn record_job_run(
+        &self,
+        job: &str,
+        tick: DateTime<Utc>,
+        at: DateTime<Utc>,
+        reminders: &[ReminderWrite],
+        outbox: &[OutboxWrite],
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO job_runs (job, tick, ran_at, mails) VALUES (?, ?, ?, ?) ON CONFLICT(job, tick) DO NOTHING",
+        )
+        .bind(job)
+        .bind(tick.to_rfc3339())
+        .bind(now())
+        .bind(outbox.len() as i64)
+        .execute(&mut *tx)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        for r in reminders {
+            sqlx::query(
+                "INSERT INTO reminders (kind, subject_key, tick, sent_at) VALUES (?, ?, ?, ?)",
+            )
+            .bind(&r.kind)
+            .bind(&r.subject_key)
+            .bind(tick.to_rfc3339())
+            .bind(at.to_rfc3339())
+            .execute(&mut *tx)
+            .await?;
+        }
+        let created = now();
+        for o in outbox {
+            sqlx::query(
+                "INSERT INTO outbox (message, template, to_address, subject, message_id, eml, state, attempts, next_attempt_at, created_at)
+                 VALUES (NULL, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+            )
+            .bind(&o.template)
+            .bind(o.to_address.to_lowercase())
+            .bind(&o.subject)
+            .bind(&o.message_id)
+            .bind(&o.eml)
+            .bind(if o.held { "held" } else { "pending" })
+            .bind(&created)
+            .bind(&created)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("INSERT INTO audit_log (at, actor, action, subject, after) VALUES (?, 'system', 'job_run', ?, ?)")
+            .bind(&created)
+            .bind(format!("job:{job}"))
+            .bind(format!("tick {} as of {}: {} mails", tick.to_rfc3339(), at.to_rfc3339(), outbox.len()))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn message_lang(&self, id: i64) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT lang FROM messages WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .flatten())
+    }
 }
