@@ -102,8 +102,7 @@ fn a_month_of_daily_runs_with_restarts() {
     );
     let digest = files_in(&s.path("outbox"))
         .into_iter()
-        .filter(|p| p.to_string_lossy().contains("staff_digest"))
-        .next_back()
+        .rfind(|p| p.to_string_lossy().contains("staff_digest"))
         .expect("a digest");
     let parsed_bytes = std::fs::read(&digest).expect("read");
     let parsed = mail_parser::MessageParser::default()
