@@ -12,12 +12,41 @@ fn main() {
             match args.iter().skip(1).find(|a| !a.starts_with("--")) {
                 Some(file) => {
                     // Corpus IDs are synthetic; the product sets this from configuration.
-                    let opts = ParseOptions { accept_synthetic_ids: true };
-                    parse::cli::run_parse_command(&PathBuf::from(file), json, &opts, &ParseLimits::default())
+                    let opts = ParseOptions {
+                        accept_synthetic_ids: true,
+                    };
+                    parse::cli::run_parse_command(
+                        &PathBuf::from(file),
+                        json,
+                        &opts,
+                        &ParseLimits::default(),
+                    )
                 }
                 None => {
                     eprintln!("usage: trekkpost parse FILE [--json]");
                     2
+                }
+            }
+        }
+        Some("__pdf-lines") => {
+            // Debugging aid: the text lines and chunk positions the PDF reader sees.
+            let bytes = std::fs::read(args.get(1).map(String::as_str).unwrap_or_default())
+                .unwrap_or_default();
+            match parse::pdf::lines(&bytes, &ParseLimits::default()) {
+                Ok(lines) => {
+                    for l in lines {
+                        let parts: Vec<String> = l
+                            .chunks
+                            .iter()
+                            .map(|c| format!("[{:.1}-{:.1}] {}", c.x0, c.x1, c.text))
+                            .collect();
+                        println!("p{} {}", l.page, parts.join(" | "));
+                    }
+                    0
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    1
                 }
             }
         }

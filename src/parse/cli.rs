@@ -5,7 +5,12 @@ use std::path::Path;
 
 /// Run the `parse` command. Exit code 0 whenever the file could be read from disk,
 /// also when its content is unreadable (that is a result, not an error).
-pub fn run_parse_command(path: &Path, json: bool, opts: &ParseOptions, limits: &ParseLimits) -> i32 {
+pub fn run_parse_command(
+    path: &Path,
+    json: bool,
+    opts: &ParseOptions,
+    limits: &ParseLimits,
+) -> i32 {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {
@@ -20,7 +25,10 @@ pub fn run_parse_command(path: &Path, json: bool, opts: &ParseOptions, limits: &
             return 1;
         }
     };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let list = parse_sandboxed(&exe, &name, &bytes, opts, limits);
     if json {
         match serde_json::to_string_pretty(&list) {
@@ -37,14 +45,19 @@ pub fn run_parse_command(path: &Path, json: bool, opts: &ParseOptions, limits: &
 }
 
 fn opt<T: ToString>(v: &Option<T>) -> String {
-    v.as_ref().map(|x| x.to_string()).unwrap_or_else(|| "-".into())
+    v.as_ref()
+        .map(|x| x.to_string())
+        .unwrap_or_else(|| "-".into())
 }
 
 /// A human-readable view; national IDs masked as in anything shown to people.
 pub fn render_table(list: &ParsedList) -> String {
     let mut out = String::new();
     if !list.readable {
-        out.push_str(&format!("unreadable: {}\n", list.reason.as_deref().unwrap_or("unknown reason")));
+        out.push_str(&format!(
+            "unreadable: {}\n",
+            list.reason.as_deref().unwrap_or("unknown reason")
+        ));
         return out;
     }
     out.push_str(&format!(
@@ -53,7 +66,9 @@ pub fn render_table(list: &ParsedList) -> String {
         opt(&list.employer_id),
         opt(&list.org_number),
         opt(&list.period),
-        list.declared_total_ore.map(format_amount_ore).unwrap_or_else(|| "-".into())
+        list.declared_total_ore
+            .map(format_amount_ore)
+            .unwrap_or_else(|| "-".into())
     ));
     out.push_str(&format!(
         "{:<12} {:<11} {:<30} {:>9} {:>9} {:>12} {:<10} {:<10} {}\n",
@@ -63,18 +78,27 @@ pub fn render_table(list: &ParsedList) -> String {
         out.push_str(&format!(
             "{:<12} {:<11} {:<30} {:>9} {:>9} {:>12} {:<10} {:<10} {}\n",
             format!("{}:{}", l.sheet, l.row),
-            l.national_id.as_deref().map(mask_national_id).unwrap_or_else(|| "-".into()),
+            l.national_id
+                .as_deref()
+                .map(mask_national_id)
+                .unwrap_or_else(|| "-".into()),
             opt(&l.name),
             opt(&l.member_number),
             opt(&l.employee_number),
-            l.amount_ore.map(format_amount_ore).unwrap_or_else(|| "-".into()),
+            l.amount_ore
+                .map(format_amount_ore)
+                .unwrap_or_else(|| "-".into()),
             opt(&l.birth_date),
             opt(&l.end_date),
             opt(&l.comment)
         ));
     }
     let sum: i64 = list.lines.iter().filter_map(|l| l.amount_ore).sum();
-    out.push_str(&format!("{} lines, sum {}\n", list.lines.len(), format_amount_ore(sum)));
+    out.push_str(&format!(
+        "{} lines, sum {}\n",
+        list.lines.len(),
+        format_amount_ore(sum)
+    ));
     for w in &list.warnings {
         out.push_str(&format!("warning: {w}\n"));
     }

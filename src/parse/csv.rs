@@ -108,7 +108,10 @@ pub fn read(name: &str, bytes: &[u8]) -> Grid {
                 .collect(),
         })
         .collect();
-    Grid { name: name.to_string(), rows }
+    Grid {
+        name: name.to_string(),
+        rows,
+    }
 }
 
 #[cfg(test)]
@@ -125,7 +128,10 @@ mod tests {
 
     #[test]
     fn quoted_commas() {
-        let g = read("x.csv", "Navn,Beløp\n\"Nordmann, Kari\",\"1 234,50\"\n".as_bytes());
+        let g = read(
+            "x.csv",
+            "Navn,Beløp\n\"Nordmann, Kari\",\"1 234,50\"\n".as_bytes(),
+        );
         assert_eq!(g.rows[1].cells[0], Cell::Text("Nordmann, Kari".into()));
         assert_eq!(g.rows[1].cells[1], Cell::Text("1 234,50".into()));
     }

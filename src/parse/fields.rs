@@ -84,27 +84,58 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
     let c = compact.as_str();
 
     // Percentages, bases and salaries are never the deduction itself.
-    let percent = has("%") || has("prosent") || c.contains("prosent") || has("pct") || c.contains("percent");
-    if percent || c.contains("grunnlag") || c.starts_with("lonn") && !c.contains("nr") && !c.contains("nummer")
-        || c.contains("salary") || c.contains("stilling") || c.contains("avdeling") || c.contains("department")
-        || c == "kategori" || c == "category" || c == "kostnadssted" || c == "costcenter"
+    let percent =
+        has("%") || has("prosent") || c.contains("prosent") || has("pct") || c.contains("percent");
+    if percent
+        || c.contains("grunnlag")
+        || c.starts_with("lonn") && !c.contains("nr") && !c.contains("nummer")
+        || c.contains("salary")
+        || c.contains("stilling")
+        || c.contains("avdeling")
+        || c.contains("department")
+        || c == "kategori"
+        || c == "category"
+        || c == "kostnadssted"
+        || c == "costcenter"
     {
         return Some((Field::Ignore, 1));
     }
-    if c.contains("fodselsdato") || c.contains("birth") || c == "dob" || c == "fodt" || c == "fodd"
-        || c == "fdato" || c == "fodtdato"
+    if c.contains("fodselsdato")
+        || c.contains("birth")
+        || c == "dob"
+        || c == "fodt"
+        || c == "fodd"
+        || c == "fdato"
+        || c == "fodtdato"
     {
         return Some((Field::BirthDate, 9));
     }
-    if c.contains("fodselsn") || c.contains("personn") || c.starts_with("fodsels") || c == "fnr" || c == "pnr"
-        || c == "fnummer" || c.starts_with("fnr") || has("fnr") || c.contains("nationalid")
-        || c.contains("personalid") || c.contains("identitynumber") || c == "idnumber" || c == "ssn"
-        || c.contains("socialsecurity") || c == "nin" || c == "dnr" || c.contains("dnummer")
-        || c.contains("personalnumber") || c == "idnr" || c == "identifikasjonsnummer"
+    if c.contains("fodselsn")
+        || c.contains("personn")
+        || c.starts_with("fodsels")
+        || c == "fnr"
+        || c == "pnr"
+        || c == "fnummer"
+        || c.starts_with("fnr")
+        || has("fnr")
+        || c.contains("nationalid")
+        || c.contains("personalid")
+        || c.contains("identitynumber")
+        || c == "idnumber"
+        || c == "ssn"
+        || c.contains("socialsecurity")
+        || c == "nin"
+        || c == "dnr"
+        || c.contains("dnummer")
+        || c.contains("personalnumber")
+        || c == "idnr"
+        || c == "identifikasjonsnummer"
     {
         return Some((Field::NationalId, 9));
     }
-    let last = c.contains("etternavn") || c.contains("lastname") || c.contains("surname")
+    let last = c.contains("etternavn")
+        || c.contains("lastname")
+        || c.contains("surname")
         || c.contains("familyname");
     let first = c.contains("fornavn") || c.contains("firstname") || c.contains("givenname");
     if last && first {
@@ -118,7 +149,14 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
             .filter_map(|w| c.find(w))
             .min()
             .unwrap_or(0);
-        return Some((if last_pos < first_pos { Field::NameLastFirst } else { Field::Name }, 9));
+        return Some((
+            if last_pos < first_pos {
+                Field::NameLastFirst
+            } else {
+                Field::Name
+            },
+            9,
+        ));
     }
     if last {
         return Some((Field::LastName, 9));
@@ -130,61 +168,125 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
         return Some((Field::MiddleName, 9));
     }
     let number_word = |c: &str| {
-        c.ends_with("nr") || c.ends_with("nummer") || c.ends_with("no") || c.ends_with("number")
-            || c.ends_with("id") || c.ends_with("num") || c.ends_with("nbr")
+        c.ends_with("nr")
+            || c.ends_with("nummer")
+            || c.ends_with("no")
+            || c.ends_with("number")
+            || c.ends_with("id")
+            || c.ends_with("num")
+            || c.ends_with("nbr")
     };
     if (c.starts_with("medl") || c.starts_with("member")) && number_word(c) {
         return Some((Field::MemberNumber, 9));
     }
-    if (c.starts_with("ansatt") || c.starts_with("ans") && c.len() <= 6 || c.starts_with("lonn")
-        || c.starts_with("personal") || c.starts_with("employee") || c.starts_with("emp")
-        || c.starts_with("staff") || c.starts_with("payroll") || c.starts_with("ressurs")
-        || c.starts_with("arbeidstaker") || c.starts_with("tjeneste"))
+    if (c.starts_with("ansatt")
+        || c.starts_with("ans") && c.len() <= 6
+        || c.starts_with("lonn")
+        || c.starts_with("personal")
+        || c.starts_with("employee")
+        || c.starts_with("emp")
+        || c.starts_with("staff")
+        || c.starts_with("payroll")
+        || c.starts_with("ressurs")
+        || c.starts_with("arbeidstaker")
+        || c.starts_with("tjeneste"))
         && number_word(c)
     {
         return Some((Field::EmployeeNumber, 9));
     }
     const NAME_WORDS: [&str; 18] = [
-        "navn", "ansatt", "ansattnavn", "name", "fullname", "fulltnavn", "employee", "employeename",
-        "medlem", "medlemsnavn", "member", "membername", "arbeidstaker", "person", "personnavn",
-        "navnpaansatt", "ansatte", "medlemmer",
+        "navn",
+        "ansatt",
+        "ansattnavn",
+        "name",
+        "fullname",
+        "fulltnavn",
+        "employee",
+        "employeename",
+        "medlem",
+        "medlemsnavn",
+        "member",
+        "membername",
+        "arbeidstaker",
+        "person",
+        "personnavn",
+        "navnpaansatt",
+        "ansatte",
+        "medlemmer",
     ];
     if NAME_WORDS.contains(&c) || has("navn") || has("name") {
         return Some((Field::Name, 8));
     }
-    if c.contains("slutt") || c.contains("fratr") || c.contains("permit") || c.contains("enddate")
-        || c == "left" || c.contains("dateleft") || c.contains("leavingdate") || c.contains("termination")
-        || c.contains("utmeld") || c.starts_with("opphor") || c.contains("sistearbeidsdag")
-        || c.contains("lastday") || c.contains("lastworking") || c == "tildato" || c == "todate"
-        || c.contains("laidoff") || c.contains("furlough") || c.contains("avgang")
+    if c.contains("slutt")
+        || c.contains("fratr")
+        || c.contains("permit")
+        || c.contains("enddate")
+        || c == "left"
+        || c.contains("dateleft")
+        || c.contains("leavingdate")
+        || c.contains("termination")
+        || c.contains("utmeld")
+        || c.starts_with("opphor")
+        || c.contains("sistearbeidsdag")
+        || c.contains("lastday")
+        || c.contains("lastworking")
+        || c == "tildato"
+        || c == "todate"
+        || c.contains("laidoff")
+        || c.contains("furlough")
+        || c.contains("avgang")
     {
         return Some((Field::EndDate, 8));
     }
-    if c.starts_with("nytt") || c.starts_with("ny") && (c.contains("belop") || c.contains("trekk") || c.contains("sats"))
-        || c.starts_with("korrigert") || c.starts_with("endret") && !c.ends_with("endret")
-        || c.starts_with("new") && (c.contains("amount") || c.contains("deduction"))
-        || c.starts_with("corrected") || c.starts_with("revised")
-    {
-        if c.contains("belop") || c.contains("trekk") || c.contains("sats") || c.contains("amount")
-            || c.contains("deduction") || c.contains("kontingent")
-        {
-            return Some((Field::NewAmount, 9));
-        }
+    let corrected = c.starts_with("nytt")
+        || c.starts_with("ny")
+        || c.starts_with("korrigert")
+        || c.starts_with("endret") && !c.ends_with("endret")
+        || c.starts_with("new")
+        || c.starts_with("corrected")
+        || c.starts_with("revised");
+    let money = [
+        "belop",
+        "trekk",
+        "sats",
+        "amount",
+        "deduction",
+        "kontingent",
+    ]
+    .iter()
+    .any(|w| c.contains(w));
+    if corrected && money {
+        return Some((Field::NewAmount, 9));
     }
     if c.contains("dato") || c.contains("date") {
         return Some((Field::Ignore, 1));
     }
-    let amount_score = if c.contains("fagforeningstrekk") || c.contains("kontingenttrekk") || c == "trekkbelop"
-        || c.contains("uniondues") || c.contains("fagforeningskontingent")
+    let amount_score = if c.contains("fagforeningstrekk")
+        || c.contains("kontingenttrekk")
+        || c == "trekkbelop"
+        || c.contains("uniondues")
+        || c.contains("fagforeningskontingent")
     {
         Some(9)
-    } else if c.contains("trekk") && !c.contains("trekkliste") || c.contains("belop") || c.contains("kontingent")
-        || c.contains("amount") || c.contains("deduction") || c.contains("dues") || c == "trukket"
+    } else if c.contains("trekk") && !c.contains("trekkliste")
+        || c.contains("belop")
+        || c.contains("kontingent")
+        || c.contains("amount")
+        || c.contains("deduction")
+        || c.contains("dues")
+        || c == "trukket"
         || c.contains("trukket")
     {
         Some(8)
-    } else if c == "sum" || c == "kr" || c == "nok" || c == "sats" || c == "total" || c == "totalt"
-        || c == "rate" || c.starts_with("sumkr") || c == "belopnok"
+    } else if c == "sum"
+        || c == "kr"
+        || c == "nok"
+        || c == "sats"
+        || c == "total"
+        || c == "totalt"
+        || c == "rate"
+        || c.starts_with("sumkr")
+        || c == "belopnok"
     {
         Some(4)
     } else {
@@ -193,15 +295,31 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
     if let Some(score) = amount_score {
         return Some((Field::Amount, score));
     }
-    if c.starts_with("kommentar") || c.starts_with("merknad") || c.starts_with("anmerk") || c.starts_with("endring")
-        || c.starts_with("notat") || c.starts_with("beskjed") || c.starts_with("comment") || c.starts_with("note")
-        || c.starts_with("remark") || c == "arsak" || c == "reason" || c == "info" || c == "informasjon"
-        || c.starts_with("beskrivelse") || c == "description" || c.starts_with("forklaring")
-        || c.starts_with("melding") || c == "status" || c == "obs" || c.starts_with("tilbakemelding")
+    if c.starts_with("kommentar")
+        || c.starts_with("merknad")
+        || c.starts_with("anmerk")
+        || c.starts_with("endring")
+        || c.starts_with("notat")
+        || c.starts_with("beskjed")
+        || c.starts_with("comment")
+        || c.starts_with("note")
+        || c.starts_with("remark")
+        || c == "arsak"
+        || c == "reason"
+        || c == "info"
+        || c == "informasjon"
+        || c.starts_with("beskrivelse")
+        || c == "description"
+        || c.starts_with("forklaring")
+        || c.starts_with("melding")
+        || c == "status"
+        || c == "obs"
+        || c.starts_with("tilbakemelding")
     {
         return Some((Field::Comment, 8));
     }
-    if c == "nr" || c == "no" || c == "lnr" || c == "lopenr" || c == "rad" || c == "row" || c == "#" {
+    if c == "nr" || c == "no" || c == "lnr" || c == "lopenr" || c == "rad" || c == "row" || c == "#"
+    {
         return Some((Field::Ignore, 1));
     }
     None
@@ -320,14 +438,19 @@ pub fn looks_like_national_id(cell: &Cell) -> bool {
 }
 
 /// Particles kept lower case inside a name written in capitals.
-const PARTICLES: [&str; 12] = ["von", "van", "de", "der", "den", "la", "le", "da", "di", "af", "av", "du"];
+const PARTICLES: [&str; 12] = [
+    "von", "van", "de", "der", "den", "la", "le", "da", "di", "af", "av", "du",
+];
 
 fn title_word(w: &str) -> String {
     w.split('-')
         .map(|part| {
             let mut cs = part.chars();
             match cs.next() {
-                Some(f) => f.to_uppercase().chain(cs.flat_map(|c| c.to_lowercase())).collect(),
+                Some(f) => f
+                    .to_uppercase()
+                    .chain(cs.flat_map(|c| c.to_lowercase()))
+                    .collect(),
                 None => String::new(),
             }
         })
@@ -421,11 +544,26 @@ mod tests {
 
     #[test]
     fn names() {
-        assert_eq!(full_name("Aas-Eng, Halvard", false).as_deref(), Some("Halvard Aas-Eng"));
-        assert_eq!(full_name("AAS-ENG, HALVARD", false).as_deref(), Some("Halvard Aas-Eng"));
-        assert_eq!(full_name("KARI VAN DER BERG", false).as_deref(), Some("Kari van der Berg"));
-        assert_eq!(full_name("Nordmann Kari", true).as_deref(), Some("Kari Nordmann"));
-        assert_eq!(full_name("  Kari   Nordmann ", false).as_deref(), Some("Kari Nordmann"));
+        assert_eq!(
+            full_name("Aas-Eng, Halvard", false).as_deref(),
+            Some("Halvard Aas-Eng")
+        );
+        assert_eq!(
+            full_name("AAS-ENG, HALVARD", false).as_deref(),
+            Some("Halvard Aas-Eng")
+        );
+        assert_eq!(
+            full_name("KARI VAN DER BERG", false).as_deref(),
+            Some("Kari van der Berg")
+        );
+        assert_eq!(
+            full_name("Nordmann Kari", true).as_deref(),
+            Some("Kari Nordmann")
+        );
+        assert_eq!(
+            full_name("  Kari   Nordmann ", false).as_deref(),
+            Some("Kari Nordmann")
+        );
     }
 
     #[test]
@@ -436,7 +574,13 @@ mod tests {
             national_id(&Cell::Number(5826510058.0), true),
             Some(("05826510058".to_string(), true))
         );
-        assert_eq!(excel_serial_date(46341.0), NaiveDate::from_ymd_opt(2026, 11, 15));
-        assert_eq!(date_in_text("Sluttet 31.10.2026"), NaiveDate::from_ymd_opt(2026, 10, 31));
+        assert_eq!(
+            excel_serial_date(46341.0),
+            NaiveDate::from_ymd_opt(2026, 11, 15)
+        );
+        assert_eq!(
+            date_in_text("Sluttet 31.10.2026"),
+            NaiveDate::from_ymd_opt(2026, 10, 31)
+        );
     }
 }

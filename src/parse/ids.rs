@@ -26,14 +26,19 @@ fn re(p: &str) -> Regex {
 }
 
 static LIST_RE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(?:trekk)?list(?:e|en)?\s*-?\s*(?:nummer|nr|no|number|num|id)?\.?\s*[:#.]?\s*(\d{5,10})(?:\D|$)")
+    re(
+        r"(?i)\b(?:trekk)?list(?:e|en)?\s*-?\s*(?:nummer|nr|no|number|num|id)?\.?\s*[:#.]?\s*(\d{5,10})(?:\D|$)",
+    )
 });
 static ORG_RE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(?:org(?:anisasjons)?\.?\s*-?\s*(?:nr|nummer|no|number)\.?|orgnr\.?|organi[sz]ation\s*(?:number|no\.?)|foretaksnr\.?|foretaksnummer|org\.?\s*id)\s*[:.]?\s*((?:\d[ \u{a0}.]?){8}\d)(?:\D|$)")
+    re(
+        r"(?i)\b(?:org(?:anisasjons)?\.?\s*-?\s*(?:nr|nummer|no|number)\.?|orgnr\.?|organi[sz]ation\s*(?:number|no\.?)|foretaksnr\.?|foretaksnummer|org\.?\s*id)\s*[:.]?\s*((?:\d[ \u{a0}.]?){8}\d)(?:\D|$)",
+    )
 });
 static MVA_RE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\bNO\s*((?:\d[ \u{a0}]?){8}\d)\s*MVA\b"));
-static EMPLOYER_RE: LazyLock<Regex> = LazyLock::new(|| re(r"(?:^|[\s(\[:])([A-Z]\d{4})(?:$|[\s)\],.;])"));
+static EMPLOYER_RE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?:^|[\s(\[:])([A-Z]\d{4})(?:$|[\s)\],.;])"));
 static PERIOD_LABEL_RE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i)(?:l[øo]nns)?periode|\bperiod\b|\btermin\b|m[åa]ned|\bmonth\b|\bmnd\b")
 });
@@ -91,12 +96,17 @@ fn fmt_period(y: i32, m: u32) -> Option<String> {
 /// (`11/2026`, `2026-11`, `01.11.2026–30.11.2026`) count too.
 pub fn period_in(line: &str, labelled: bool) -> Option<String> {
     let tokens: Vec<&str> = line
-        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ':' | '(' | ')' | '–' | '—' | ';' | '_'))
+        .split(|c: char| {
+            c.is_whitespace() || matches!(c, ',' | ':' | '(' | ')' | '–' | '—' | ';' | '_')
+        })
         .filter(|t| !t.is_empty())
         .collect();
     for (i, t) in tokens.iter().enumerate() {
         if let Some(m) = norwegian::month_from_name(t) {
-            if let Some(y) = tokens.get(i + 1).and_then(|n| n.trim_end_matches('.').parse::<i32>().ok()) {
+            if let Some(y) = tokens
+                .get(i + 1)
+                .and_then(|n| n.trim_end_matches('.').parse::<i32>().ok())
+            {
                 if let Some(p) = fmt_period(y, m) {
                     return Some(p);
                 }
@@ -143,8 +153,11 @@ pub fn period_in(line: &str, labelled: bool) -> Option<String> {
 pub fn identifiers_from_file_name(name: &str) -> ListIdentifiers {
     let stem = name.rsplit(['/', '\\']).next().unwrap_or(name);
     let stem = stem.rsplit_once('.').map(|(s, _)| s).unwrap_or(stem);
-    let spaced: String = stem.chars().map(|c| if c == '_' { ' ' } else { c }).collect();
-    let mut ids = from_text(&[spaced.clone()]);
+    let spaced: String = stem
+        .chars()
+        .map(|c| if c == '_' { ' ' } else { c })
+        .collect();
+    let mut ids = from_text(std::slice::from_ref(&spaced));
     // File names write months and years with dashes too: "nov-2026".
     if ids.period.is_none() {
         let dashed = spaced.replace('-', " ");
@@ -160,7 +173,7 @@ pub fn identifiers_from_file_name(name: &str) -> ListIdentifiers {
         let as_date = n.len() == 8 && norwegian::parse_date(n).is_some();
         if as_period && ids.period.is_none() {
             ids.period = fmt_period(n[..4].parse().unwrap_or(0), n[4..].parse().unwrap_or(0));
-        } else if !as_period && !as_date && !(n.len() == 9 && norwegian::is_valid_org_number(n)) {
+        } else if !(as_period || as_date || n.len() == 9 && norwegian::is_valid_org_number(n)) {
             numbers.push(n.to_string());
         } else if n.len() == 9 && ids.org_number.is_none() && norwegian::is_valid_org_number(n) {
             ids.org_number = Some(n.to_string());
@@ -198,17 +211,32 @@ mod tests {
         assert_eq!(p("Lønnsperiode: 11/2026").as_deref(), Some("2026-11"));
         assert_eq!(p("Periode 10/2026").as_deref(), Some("2026-10"));
         assert_eq!(p("Periode: 2026-11").as_deref(), Some("2026-11"));
-        assert_eq!(p("Grenland Vaskeri AS – trekkliste november 2026").as_deref(), Some("2026-11"));
-        assert_eq!(p("Periode: 01.11.2026 - 30.11.2026").as_deref(), Some("2026-11"));
+        assert_eq!(
+            p("Grenland Vaskeri AS – trekkliste november 2026").as_deref(),
+            Some("2026-11")
+        );
+        assert_eq!(
+            p("Periode: 01.11.2026 - 30.11.2026").as_deref(),
+            Some("2026-11")
+        );
         assert_eq!(p("Utskrevet 27.11.2026"), None);
         let l = |s: &str| from_text(&lines(&[s])).list_number;
         assert_eq!(l("Trekklistenummer: 244239").as_deref(), Some("244239"));
         assert_eq!(l("List no.: 246772").as_deref(), Some("246772"));
-        assert_eq!(l("Trekkliste 240974 – november 2026").as_deref(), Some("240974"));
+        assert_eq!(
+            l("Trekkliste 240974 – november 2026").as_deref(),
+            Some("240974")
+        );
         assert_eq!(l("Trekkliste fagforeningskontingent"), None);
         let o = |s: &str| from_text(&lines(&[s])).org_number;
-        assert_eq!(o("Stiftelsen Fyrlykta Omsorg, org.nr. 922952876").as_deref(), Some("922952876"));
-        assert_eq!(o("Lillehagen Vakt og Sikring AS   Org.nr. 938 702 918").as_deref(), Some("938702918"));
+        assert_eq!(
+            o("Stiftelsen Fyrlykta Omsorg, org.nr. 922952876").as_deref(),
+            Some("922952876")
+        );
+        assert_eq!(
+            o("Lillehagen Vakt og Sikring AS   Org.nr. 938 702 918").as_deref(),
+            Some("938702918")
+        );
     }
 
     #[test]

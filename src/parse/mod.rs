@@ -142,7 +142,8 @@ pub fn detect_format(bytes: &[u8], limits: &ParseLimits) -> Result<Format, Parse
     }
     if bytes.starts_with(&OLE2_MAGIC) {
         // An encrypted xlsx is an OLE2 container holding the encrypted package.
-        if contains(bytes, &utf16("EncryptedPackage")) || contains(bytes, &utf16("EncryptionInfo")) {
+        if contains(bytes, &utf16("EncryptedPackage")) || contains(bytes, &utf16("EncryptionInfo"))
+        {
             return Ok(Format::EncryptedOoxml);
         }
         return Ok(Format::Sheet(sheet::SheetKind::Xls));
@@ -164,18 +165,26 @@ pub fn detect_format(bytes: &[u8], limits: &ParseLimits) -> Result<Format, Parse
     Ok(Format::Unknown)
 }
 
-fn read_grids(file_name: &str, bytes: &[u8], limits: &ParseLimits) -> Result<(Format, Vec<grid::Grid>), ParseError> {
+fn read_grids(
+    file_name: &str,
+    bytes: &[u8],
+    limits: &ParseLimits,
+) -> Result<(Format, Vec<grid::Grid>), ParseError> {
     if bytes.len() as u64 > limits.max_input_bytes {
         return Err(ParseError::TooLarge(format!("{} bytes", bytes.len())));
     }
     let format = detect_format(bytes, limits)?;
     let grids = match format {
         Format::Sheet(kind) => sheet::read(kind, bytes, limits)?,
-        Format::EncryptedOoxml => return Err(ParseError::Encrypted("encrypted Office document".into())),
+        Format::EncryptedOoxml => {
+            return Err(ParseError::Encrypted("encrypted Office document".into()))
+        }
         Format::Pdf => pdf::read(bytes, limits)?,
         Format::Text => vec![csv::read(file_name, bytes)],
         Format::Unknown => {
-            return Err(ParseError::Unsupported("not a spreadsheet, CSV or PDF".into()));
+            return Err(ParseError::Unsupported(
+                "not a spreadsheet, CSV or PDF".into(),
+            ));
         }
     };
     Ok((format, grids))
@@ -183,7 +192,11 @@ fn read_grids(file_name: &str, bytes: &[u8], limits: &ParseLimits) -> Result<(Fo
 
 /// A `readable: false` result with its reason.
 pub fn unreadable(reason: impl Into<String>) -> ParsedList {
-    ParsedList { readable: false, reason: Some(reason.into()), ..Default::default() }
+    ParsedList {
+        readable: false,
+        reason: Some(reason.into()),
+        ..Default::default()
+    }
 }
 
 /// Parse one attachment in this process. Never panics on purpose, but third-party

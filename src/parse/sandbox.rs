@@ -71,7 +71,10 @@ pub const CHILD_ARG: &str = "__parse-child";
 const CHILD_STACK: usize = 64 * 1024 * 1024;
 
 fn set_limit(resource: libc::__rlimit_resource_t, soft: u64, hard: u64) -> std::io::Result<()> {
-    let lim = libc::rlimit { rlim_cur: soft as libc::rlim_t, rlim_max: hard as libc::rlim_t };
+    let lim = libc::rlimit {
+        rlim_cur: soft as libc::rlim_t,
+        rlim_max: hard as libc::rlim_t,
+    };
     // SAFETY: setrlimit only reads the struct we pass; it is async-signal-safe.
     let rc = unsafe { libc::setrlimit(resource, &lim) };
     if rc == 0 {
@@ -90,29 +93,65 @@ fn read_capped(mut r: impl Read, cap: u64) -> Vec<u8> {
 }
 
 /// Why a child ended without a result, in words for staff.
-fn failure_reason(status: std::process::ExitStatus, stderr: &str, timed_out: bool, limits: &ParseLimits) -> String {
+fn failure_reason(
+    status: std::process::ExitStatus,
+    stderr: &str,
+    timed_out: bool,
+    limits: &ParseLimits,
+) -> String {
     if timed_out {
-        return format!("parsing took longer than {} s and was stopped", limits.max_wall_seconds);
+        return format!(
+            "parsing took longer than {} s and was stopped",
+            limits.max_wall_seconds
+        );
     }
-    let oom = stderr.contains("memory allocation") || stderr.contains("out of memory") || stderr.contains("capacity overflow");
+    let oom = stderr.contains("memory allocation")
+        || stderr.contains("out of memory")
+        || stderr.contains("capacity overflow");
     match status.signal() {
-        Some(libc::SIGXCPU) => format!("parsing used more than {} s of CPU and was stopped", limits.max_cpu_seconds),
+        Some(libc::SIGXCPU) => format!(
+            "parsing used more than {} s of CPU and was stopped",
+            limits.max_cpu_seconds
+        ),
         Some(libc::SIGKILL) => "the parser was killed (CPU or memory limit)".into(),
-        Some(libc::SIGABRT) if oom => "the parser ran out of memory (file too large or hostile)".into(),
-        Some(libc::SIGABRT) if stderr.contains("overflowed its stack") => "the parser overflowed its stack (hostile file?)".into(),
-        Some(libc::SIGSEGV) => "the parser crashed (segmentation fault, probably a stack overflow)".into(),
+        Some(libc::SIGABRT) if oom => {
+            "the parser ran out of memory (file too large or hostile)".into()
+        }
+        Some(libc::SIGABRT) if stderr.contains("overflowed its stack") => {
+            "the parser overflowed its stack (hostile file?)".into()
+        }
+        Some(libc::SIGSEGV) => {
+            "the parser crashed (segmentation fault, probably a stack overflow)".into()
+        }
         Some(sig) => format!("the parser crashed (signal {sig})"),
-        None => format!("the parser failed (exit code {})", status.code().unwrap_or(-1)),
+        None => format!(
+            "the parser failed (exit code {})",
+            status.code().unwrap_or(-1)
+        ),
     }
 }
 
 /// Parse `bytes` in a child process (`exe` is this program's binary) within `limits`.
 /// Always returns: a failure of any kind is `readable: false` with the reason.
-pub fn parse_sandboxed(exe: &Path, file_name: &str, bytes: &[u8], opts: &ParseOptions, limits: &ParseLimits) -> ParsedList {
+pub fn parse_sandboxed(
+    exe: &Path,
+    file_name: &str,
+    bytes: &[u8],
+    opts: &ParseOptions,
+    limits: &ParseLimits,
+) -> ParsedList {
     if bytes.len() as u64 > limits.max_input_bytes {
-        return unreadable(format!("the file is too large ({} bytes, limit {})", bytes.len(), limits.max_input_bytes));
+        return unreadable(format!(
+            "the file is too large ({} bytes, limit {})",
+            bytes.len(),
+            limits.max_input_bytes
+        ));
     }
-    let request = ChildRequest { file_name: file_name.to_string(), opts: opts.clone(), limits: limits.clone() };
+    let request = ChildRequest {
+        file_name: file_name.to_string(),
+        opts: opts.clone(),
+        limits: limits.clone(),
+    };
     let request = match serde_json::to_string(&request) {
         Ok(r) => r,
         Err(e) => return unreadable(format!("cannot start the parser: {e}")),
@@ -140,7 +179,9 @@ pub fn parse_sandboxed(exe: &Path, file_name: &str, bytes: &[u8], opts: &ParseOp
         Ok(c) => c,
         Err(e) => return unreadable(format!("cannot start the parser: {e}")),
     };
-    let (Some(mut stdin), Some(stdout), Some(stderr)) = (child.stdin.take(), child.stdout.take(), child.stderr.take()) else {
+    let (Some(mut stdin), Some(stdout), Some(stderr)) =
+        (child.stdin.take(), child.stdout.take(), child.stderr.take())
+    else {
         let _ = child.kill();
         let _ = child.wait();
         return unreadable("cannot start the parser: no pipes");
@@ -206,26 +247,38 @@ pub fn child_main(args: &[String]) -> i32 {
         eprintln!("parse child: cannot read input");
         return 2;
     }
-    let worker = std::thread::Builder::new().stack_size(CHILD_STACK).spawn(move || {
-        std::panic::catch_unwind(|| {
-            parse_attachment_with_limits(&request.file_name, &bytes, &request.opts, &request.limits)
-        })
-        .unwrap_or_else(|p| {
-            let msg = p
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            unreadable(format!("the parser failed on this file (panic: {})", msg.chars().take(200).collect::<String>()))
-        })
-    });
+    let worker = std::thread::Builder::new()
+        .stack_size(CHILD_STACK)
+        .spawn(move || {
+            std::panic::catch_unwind(|| {
+                parse_attachment_with_limits(
+                    &request.file_name,
+                    &bytes,
+                    &request.opts,
+                    &request.limits,
+                )
+            })
+            .unwrap_or_else(|p| {
+                let msg = p
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| p.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                unreadable(format!(
+                    "the parser failed on this file (panic: {})",
+                    msg.chars().take(200).collect::<String>()
+                ))
+            })
+        });
     let list = match worker.map(|h| h.join()) {
         Ok(Ok(list)) => list,
         _ => unreadable("the parser failed on this file"),
     };
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
-    match serde_json::to_writer(&mut lock, &list).and_then(|_| lock.flush().map_err(serde_json::Error::io)) {
+    match serde_json::to_writer(&mut lock, &list)
+        .and_then(|_| lock.flush().map_err(serde_json::Error::io))
+    {
         Ok(()) => 0,
         Err(_) => 3,
     }

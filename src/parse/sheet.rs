@@ -16,19 +16,28 @@ pub enum SheetKind {
 
 /// Entry names of a zip, after checking its declared sizes against the limits.
 pub fn zip_entries(bytes: &[u8], limits: &ParseLimits) -> Result<Vec<String>, ParseError> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ParseError::Corrupt(format!("zip: {e}")))?;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| ParseError::Corrupt(format!("zip: {e}")))?;
     if zip.len() > limits.max_zip_entries {
         return Err(ParseError::TooLarge(format!("{} zip entries", zip.len())));
     }
     let mut total: u64 = 0;
     let mut names = Vec::with_capacity(zip.len());
     for i in 0..zip.len() {
-        let f = zip.by_index_raw(i).map_err(|e| ParseError::Corrupt(format!("zip: {e}")))?;
+        let f = zip
+            .by_index_raw(i)
+            .map_err(|e| ParseError::Corrupt(format!("zip: {e}")))?;
         total = total.saturating_add(f.size());
-        names.push(f.name().map(|n| n.into_owned()).map_err(|e| ParseError::Corrupt(format!("zip: {e}")))?);
+        names.push(
+            f.name()
+                .map(|n| n.into_owned())
+                .map_err(|e| ParseError::Corrupt(format!("zip: {e}")))?,
+        );
     }
     if total > limits.max_zip_uncompressed_bytes {
-        return Err(ParseError::TooLarge(format!("zip expands to {total} bytes")));
+        return Err(ParseError::TooLarge(format!(
+            "zip expands to {total} bytes"
+        )));
     }
     Ok(names)
 }
@@ -37,8 +46,11 @@ pub fn zip_entries(bytes: &[u8], limits: &ParseLimits) -> Result<Vec<String>, Pa
 /// `<row r="..">` (the `<dimension>` element may lie or be missing), and reads no more
 /// than the zip size limit.
 fn xlsx_sheet_cells(bytes: &[u8], entry: &str, limits: &ParseLimits) -> Result<u64, ParseError> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ParseError::Corrupt(format!("zip: {e}")))?;
-    let f = zip.by_name(entry).map_err(|e| ParseError::Corrupt(format!("zip: {e}")))?;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| ParseError::Corrupt(format!("zip: {e}")))?;
+    let f = zip
+        .by_name(entry)
+        .map_err(|e| ParseError::Corrupt(format!("zip: {e}")))?;
     let mut xml = Vec::new();
     f.take(limits.max_zip_uncompressed_bytes)
         .read_to_end(&mut xml)
@@ -47,7 +59,11 @@ fn xlsx_sheet_cells(bytes: &[u8], entry: &str, limits: &ParseLimits) -> Result<u
     let mut i = 0;
     while let Some(pos) = find(&xml[i..], b" r=\"") {
         let start = i + pos + 4;
-        let end = xml[start..].iter().position(|&b| b == b'"').map(|p| start + p).unwrap_or(start);
+        let end = xml[start..]
+            .iter()
+            .position(|&b| b == b'"')
+            .map(|p| start + p)
+            .unwrap_or(start);
         let (col, row) = cell_ref(&xml[start..end]);
         max_row = max_row.max(row);
         max_col = max_col.max(col);
@@ -69,7 +85,11 @@ fn cell_ref(r: &[u8]) -> (u64, u64) {
     let mut row = 0u64;
     for &b in r {
         match b {
-            b'A'..=b'Z' => col = col.saturating_mul(26).saturating_add(u64::from(b - b'A' + 1)),
+            b'A'..=b'Z' => {
+                col = col
+                    .saturating_mul(26)
+                    .saturating_add(u64::from(b - b'A' + 1))
+            }
             b'0'..=b'9' => row = row.saturating_mul(10).saturating_add(u64::from(b - b'0')),
             _ => {}
         }
@@ -109,16 +129,29 @@ fn to_grid(name: &str, range: &calamine::Range<Data>) -> Grid {
             while cells.last().is_some_and(Cell::is_empty) {
                 cells.pop();
             }
-            Row { sheet: name.to_string(), row: row0 + i as u32 + 1, cells }
+            Row {
+                sheet: name.to_string(),
+                row: row0 + i as u32 + 1,
+                cells,
+            }
         })
         .collect();
-    Grid { name: name.to_string(), rows }
+    Grid {
+        name: name.to_string(),
+        rows,
+    }
 }
 
-fn check_range(name: &str, range: &calamine::Range<Data>, limits: &ParseLimits) -> Result<(), ParseError> {
+fn check_range(
+    name: &str,
+    range: &calamine::Range<Data>,
+    limits: &ParseLimits,
+) -> Result<(), ParseError> {
     let (h, w) = range.get_size();
     if (h as u64).saturating_mul(w as u64) > limits.max_sheet_cells {
-        return Err(ParseError::TooLarge(format!("sheet {name} has {h}×{w} cells")));
+        return Err(ParseError::TooLarge(format!(
+            "sheet {name} has {h}×{w} cells"
+        )));
     }
     Ok(())
 }
@@ -129,7 +162,8 @@ pub fn read(kind: SheetKind, bytes: &[u8], limits: &ParseLimits) -> Result<Vec<G
     let mut grids = Vec::new();
     match kind {
         SheetKind::Xlsx => {
-            let mut wb: Xlsx<_> = open_workbook_from_rs(cursor).map_err(|e| ParseError::Corrupt(format!("{e}")))?;
+            let mut wb: Xlsx<_> =
+                open_workbook_from_rs(cursor).map_err(|e| ParseError::Corrupt(format!("{e}")))?;
             // Check every worksheet part before calamine allocates any of them.
             let parts: Vec<String> = zip_entries(bytes, limits)?
                 .into_iter()
@@ -141,31 +175,42 @@ pub fn read(kind: SheetKind, bytes: &[u8], limits: &ParseLimits) -> Result<Vec<G
                 }
             }
             for name in wb.sheet_names() {
-                let range = wb.worksheet_range(&name).map_err(|e| ParseError::Corrupt(format!("{e}")))?;
+                let range = wb
+                    .worksheet_range(&name)
+                    .map_err(|e| ParseError::Corrupt(format!("{e}")))?;
                 check_range(&name, &range, limits)?;
                 grids.push(to_grid(&name, &range));
             }
         }
         SheetKind::Xlsb => {
-            let mut wb: Xlsb<_> = open_workbook_from_rs(cursor).map_err(|e| ParseError::Corrupt(format!("{e}")))?;
+            let mut wb: Xlsb<_> =
+                open_workbook_from_rs(cursor).map_err(|e| ParseError::Corrupt(format!("{e}")))?;
             for name in wb.sheet_names() {
-                let range = wb.worksheet_range(&name).map_err(|e| ParseError::Corrupt(format!("{e}")))?;
+                let range = wb
+                    .worksheet_range(&name)
+                    .map_err(|e| ParseError::Corrupt(format!("{e}")))?;
                 check_range(&name, &range, limits)?;
                 grids.push(to_grid(&name, &range));
             }
         }
         SheetKind::Ods => {
-            let mut wb: Ods<_> = open_workbook_from_rs(cursor).map_err(|e| ParseError::Corrupt(format!("{e}")))?;
+            let mut wb: Ods<_> =
+                open_workbook_from_rs(cursor).map_err(|e| ParseError::Corrupt(format!("{e}")))?;
             for name in wb.sheet_names() {
-                let range = wb.worksheet_range(&name).map_err(|e| ParseError::Corrupt(format!("{e}")))?;
+                let range = wb
+                    .worksheet_range(&name)
+                    .map_err(|e| ParseError::Corrupt(format!("{e}")))?;
                 check_range(&name, &range, limits)?;
                 grids.push(to_grid(&name, &range));
             }
         }
         SheetKind::Xls => {
-            let mut wb: Xls<_> = open_workbook_from_rs(cursor).map_err(|e| ParseError::Corrupt(format!("{e}")))?;
+            let mut wb: Xls<_> =
+                open_workbook_from_rs(cursor).map_err(|e| ParseError::Corrupt(format!("{e}")))?;
             for name in wb.sheet_names() {
-                let range = wb.worksheet_range(&name).map_err(|e| ParseError::Corrupt(format!("{e}")))?;
+                let range = wb
+                    .worksheet_range(&name)
+                    .map_err(|e| ParseError::Corrupt(format!("{e}")))?;
                 check_range(&name, &range, limits)?;
                 grids.push(to_grid(&name, &range));
             }

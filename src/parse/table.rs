@@ -74,7 +74,9 @@ fn detect_header(rows: &[Row], i: usize) -> Option<(Mapping, usize)> {
         return None;
     }
     let single = mapping_from(&classify_row(row));
-    let next = rows.get(i + 1).filter(|r| r.non_empty() > 0 && !is_data_row(r));
+    let next = rows
+        .get(i + 1)
+        .filter(|r| r.non_empty() > 0 && !is_data_row(r));
     if let Some(next) = next {
         let top = classify_row(row);
         let bottom = classify_row(next);
@@ -100,7 +102,10 @@ fn detect_header(rows: &[Row], i: usize) -> Option<(Mapping, usize)> {
                 }
             }
             let combined = mapping_from(&combined);
-            if combined.is_table() && combined.real_fields() > single.real_fields() {
+            // The top row must add something: a title just above a header is not part of it.
+            let bottom_only = mapping_from(&bottom).real_fields();
+            if combined.is_table() && combined.real_fields() > single.real_fields().max(bottom_only)
+            {
                 return Some((combined, 2));
             }
         }
@@ -123,8 +128,18 @@ fn total_label(row: &Row, mapping: &Mapping) -> Option<String> {
         let first = f.split(' ').next().unwrap_or("");
         if matches!(
             first,
-            "sum" | "summ" | "totalt" | "total" | "totalsum" | "delsum" | "subtotal" | "sumtotal" | "grandtotal"
-                | "totals" | "summer" | "samlet"
+            "sum"
+                | "summ"
+                | "totalt"
+                | "total"
+                | "totalsum"
+                | "delsum"
+                | "subtotal"
+                | "sumtotal"
+                | "grandtotal"
+                | "totals"
+                | "summer"
+                | "samlet"
         ) || f.starts_with("i alt")
             || f.starts_with("sub total")
             || f.starts_with("grand total")
@@ -138,17 +153,55 @@ fn total_label(row: &Row, mapping: &Mapping) -> Option<String> {
 /// A total whose label names nothing but the total itself ("Sum", "Totalt", "Sum trekk").
 fn is_grand_total(label: &str) -> bool {
     const GENERIC: [&str; 40] = [
-        "sum", "summ", "totalt", "total", "totalsum", "sumtotal", "grandtotal", "grand", "i", "alt", "trekk",
-        "belop", "kontingent", "fagforeningstrekk", "fagforeningskontingent", "kr", "nok", "for", "alle",
-        "samlet", "hele", "listen", "liste", "trekkliste", "amount", "deduction", "deductions", "dues", "of",
-        "the", "all", "a", "betale", "til", "a", "totals", "summer", "trekket", "union", "periode",
+        "sum",
+        "summ",
+        "totalt",
+        "total",
+        "totalsum",
+        "sumtotal",
+        "grandtotal",
+        "grand",
+        "i",
+        "alt",
+        "trekk",
+        "belop",
+        "kontingent",
+        "fagforeningstrekk",
+        "fagforeningskontingent",
+        "kr",
+        "nok",
+        "for",
+        "alle",
+        "samlet",
+        "hele",
+        "listen",
+        "liste",
+        "trekkliste",
+        "amount",
+        "deduction",
+        "deductions",
+        "dues",
+        "of",
+        "the",
+        "all",
+        "a",
+        "betale",
+        "til",
+        "a",
+        "totals",
+        "summer",
+        "trekket",
+        "union",
+        "periode",
     ];
     let first = label.split(' ').next().unwrap_or("");
     if matches!(first, "delsum" | "subtotal") || label.starts_with("sub total") {
         return false;
     }
     label.split(' ').all(|w| {
-        GENERIC.contains(&w) || norwegian::month_from_name(w).is_some() || w.chars().all(|c| c.is_ascii_digit())
+        GENERIC.contains(&w)
+            || norwegian::month_from_name(w).is_some()
+            || w.chars().all(|c| c.is_ascii_digit())
     })
 }
 
@@ -189,7 +242,10 @@ impl Extractor<'_> {
     fn amount(row: &Row, m: &Mapping) -> Option<i64> {
         m.get(Field::NewAmount)
             .and_then(|c| fields::amount_ore(row.cell(c)))
-            .or_else(|| m.get(Field::Amount).and_then(|c| fields::amount_ore(row.cell(c))))
+            .or_else(|| {
+                m.get(Field::Amount)
+                    .and_then(|c| fields::amount_ore(row.cell(c)))
+            })
     }
 
     fn row(&mut self, row: &Row, m: &Mapping) {
@@ -208,25 +264,42 @@ impl Extractor<'_> {
                         .filter(|c| !matches!(c, Cell::Text(t) if total_label_text(t)))
                         .find_map(fields::amount_ore)
                 });
-                self.totals.push(TotalRow { label, amount, lines_before: self.lines.len() });
+                self.totals.push(TotalRow {
+                    label,
+                    amount,
+                    lines_before: self.lines.len(),
+                });
                 return;
             }
         }
         let id = m
             .get(Field::NationalId)
             .and_then(|c| fields::national_id(row.cell(c), self.opts.accept_synthetic_ids));
-        let id_digits = id.as_ref().is_some_and(|(s, _)| s.chars().filter(|c| c.is_ascii_digit()).count() >= 6);
+        let id_digits = id
+            .as_ref()
+            .is_some_and(|(s, _)| s.chars().filter(|c| c.is_ascii_digit()).count() >= 6);
         let name = Self::name(row, m);
         let amount = Self::amount(row, m);
-        let member = m.get(Field::MemberNumber).and_then(|c| fields::id_text(row.cell(c)));
-        let employee = m.get(Field::EmployeeNumber).and_then(|c| fields::id_text(row.cell(c)));
-        let birth = m.get(Field::BirthDate).and_then(|c| fields::birth_date_value(row.cell(c)));
-        let has_name = name.as_ref().is_some_and(|n| n.chars().any(char::is_alphabetic));
+        let member = m
+            .get(Field::MemberNumber)
+            .and_then(|c| fields::id_text(row.cell(c)));
+        let employee = m
+            .get(Field::EmployeeNumber)
+            .and_then(|c| fields::id_text(row.cell(c)));
+        let birth = m
+            .get(Field::BirthDate)
+            .and_then(|c| fields::birth_date_value(row.cell(c)));
+        let has_name = name
+            .as_ref()
+            .is_some_and(|n| n.chars().any(char::is_alphabetic));
         let person = id_digits
-            || has_name && (amount.is_some() || member.is_some() || employee.is_some() || birth.is_some())
-            || (member.is_some() || employee.is_some()) && amount.is_some() && m.get(Field::Name).is_none()
+            || has_name
+                && (amount.is_some() || member.is_some() || employee.is_some() || birth.is_some())
+            || (member.is_some() || employee.is_some())
+                && amount.is_some()
+                && m.get(Field::Name).is_none()
                 && m.get(Field::LastName).is_none();
-        if !person {
+        if !person || is_page_footer(&row.joined_text()) {
             self.context.push(row.joined_text());
             return;
         }
@@ -234,12 +307,22 @@ impl Extractor<'_> {
         let end_date = end_cell.and_then(fields::date_value);
         if let Some(c) = end_cell {
             if end_date.is_none() && !c.is_empty() {
-                self.warnings
-                    .push(format!("{} row {}: end date not understood", row.sheet, row.row));
+                self.warnings.push(format!(
+                    "{} row {}: end date not understood",
+                    row.sheet, row.row
+                ));
             }
         }
-        let comments: Vec<String> = m.comments.iter().filter_map(|&c| fields::cell_text(row.cell(c))).collect();
-        let comment = if comments.is_empty() { None } else { Some(comments.join("; ")) };
+        let comments: Vec<String> = m
+            .comments
+            .iter()
+            .filter_map(|&c| fields::cell_text(row.cell(c)))
+            .collect();
+        let comment = if comments.is_empty() {
+            None
+        } else {
+            Some(comments.join("; "))
+        };
         let (national_id, valid) = match id {
             Some((s, v)) => (Some(s), v),
             None => (None, true),
@@ -249,7 +332,10 @@ impl Extractor<'_> {
                 "{} row {}: national ID {} is not valid",
                 row.sheet,
                 row.row,
-                national_id.as_deref().map(norwegian::mask_national_id).unwrap_or_default()
+                national_id
+                    .as_deref()
+                    .map(norwegian::mask_national_id)
+                    .unwrap_or_default()
             ));
         }
         self.lines.push(ParsedLine {
@@ -268,9 +354,21 @@ impl Extractor<'_> {
     }
 }
 
+/// "Side 2 av 3", "Page 2 of 3", "Utskrevet 27.11.2026 side 1".
+fn is_page_footer(text: &str) -> bool {
+    let f = fields::fold(text);
+    let words: Vec<&str> = f.split(' ').collect();
+    words.windows(2).any(|w| {
+        matches!(w[0], "side" | "page" | "s" | "sida") && w[1].chars().all(|c| c.is_ascii_digit())
+    }) && words.len() <= 8
+}
+
 fn total_label_text(t: &str) -> bool {
     let f = fields::fold(t);
-    matches!(f.split(' ').next().unwrap_or(""), "sum" | "totalt" | "total" | "totalsum" | "delsum" | "subtotal")
+    matches!(
+        f.split(' ').next().unwrap_or(""),
+        "sum" | "totalt" | "total" | "totalsum" | "delsum" | "subtotal"
+    )
 }
 
 /// Column kinds guessed from content when no header row names them.
@@ -281,12 +379,19 @@ fn content_mapping(rows: &[Row]) -> Option<Mapping> {
     let mut best_name: Option<(usize, usize)> = None;
     let mut amount_col = None;
     for col in 0..width {
-        let cells: Vec<&Cell> = rows.iter().map(|r| r.cell(col)).filter(|c| !c.is_empty()).collect();
+        let cells: Vec<&Cell> = rows
+            .iter()
+            .map(|r| r.cell(col))
+            .filter(|c| !c.is_empty())
+            .collect();
         if cells.len() < 2 {
             continue;
         }
         let n = cells.len();
-        let ids = cells.iter().filter(|c| fields::looks_like_national_id(c)).count();
+        let ids = cells
+            .iter()
+            .filter(|c| fields::looks_like_national_id(c))
+            .count();
         if ids * 2 >= n && best_id.is_none_or(|(_, k)| ids > k) {
             best_id = Some((col, ids));
             continue;
@@ -327,20 +432,31 @@ fn content_mapping(rows: &[Row]) -> Option<Mapping> {
     if let Some(c) = amount_col {
         cols.insert(Field::Amount, c);
     }
-    let m = Mapping { cols, comments: Vec::new() };
-    (m.get(Field::NationalId).is_some() || m.get(Field::Name).is_some() && m.get(Field::Amount).is_some())
-        .then_some(m)
+    let m = Mapping {
+        cols,
+        comments: Vec::new(),
+    };
+    (m.get(Field::NationalId).is_some()
+        || m.get(Field::Name).is_some() && m.get(Field::Amount).is_some())
+    .then_some(m)
 }
 
 /// A header named a birth-date column that holds national IDs (or the reverse):
 /// believe the content.
 fn correct_by_content(m: &mut Mapping, rows: &[Row]) {
     let sample = |col: usize| -> Vec<&Cell> {
-        rows.iter().map(|r| r.cell(col)).filter(|c| !c.is_empty()).take(30).collect()
+        rows.iter()
+            .map(|r| r.cell(col))
+            .filter(|c| !c.is_empty())
+            .take(30)
+            .collect()
     };
     if let (Some(b), None) = (m.get(Field::BirthDate), m.get(Field::NationalId)) {
         let cells = sample(b);
-        let ids = cells.iter().filter(|c| fields::looks_like_national_id(c)).count();
+        let ids = cells
+            .iter()
+            .filter(|c| fields::looks_like_national_id(c))
+            .count();
         if !cells.is_empty() && ids * 2 > cells.len() {
             m.cols.remove(&Field::BirthDate);
             m.cols.insert(Field::NationalId, b);
@@ -348,8 +464,14 @@ fn correct_by_content(m: &mut Mapping, rows: &[Row]) {
     }
     if let (Some(n), None) = (m.get(Field::NationalId), m.get(Field::BirthDate)) {
         let cells = sample(n);
-        let ids = cells.iter().filter(|c| fields::looks_like_national_id(c)).count();
-        let dates = cells.iter().filter(|c| fields::birth_date_value(c).is_some()).count();
+        let ids = cells
+            .iter()
+            .filter(|c| fields::looks_like_national_id(c))
+            .count();
+        let dates = cells
+            .iter()
+            .filter(|c| fields::birth_date_value(c).is_some())
+            .count();
         if !cells.is_empty() && ids == 0 && dates * 2 > cells.len() {
             m.cols.remove(&Field::NationalId);
             m.cols.insert(Field::BirthDate, n);
@@ -357,15 +479,23 @@ fn correct_by_content(m: &mut Mapping, rows: &[Row]) {
     }
     // An unnamed column full of national IDs.
     if m.get(Field::NationalId).is_none() {
-        let used: Vec<usize> = m.cols.values().copied().chain(m.comments.iter().copied()).collect();
-        let width = rows.iter().take(200).map(|r| r.cells.len()).max().unwrap_or(0);
+        let used: Vec<usize> = m
+            .cols
+            .values()
+            .copied()
+            .chain(m.comments.iter().copied())
+            .collect();
+        let width = rows
+            .iter()
+            .take(200)
+            .map(|r| r.cells.len())
+            .max()
+            .unwrap_or(0);
         for col in (0..width).filter(|c| !used.contains(c)) {
             let cells = sample(col);
             let ids = cells
                 .iter()
-                .filter(|c| {
-                    fields::national_id(c, true).is_some_and(|(_, v)| v)
-                })
+                .filter(|c| fields::national_id(c, true).is_some_and(|(_, v)| v))
                 .count();
             if cells.len() >= 2 && ids * 5 >= cells.len() * 4 {
                 m.cols.insert(Field::NationalId, col);
@@ -411,18 +541,24 @@ pub fn extract(grids: &[Grid], opts: &ParseOptions) -> ParsedList {
             }
             i += 1;
         }
-        if mapping.is_none() {
-            if let Some(m) = content_mapping(rows) {
+        titles.extend(grid_context);
+    }
+    // No header anywhere: guess columns from content, grid by grid.
+    if !any_table {
+        for grid in grids {
+            if let Some(m) = content_mapping(&grid.rows) {
                 any_table = true;
-                grid_context.clear();
-                for row in rows {
+                titles.clear();
+                for row in &grid.rows {
                     ex.row(row, &m);
                 }
             }
         }
-        titles.extend(grid_context);
     }
-    let mut list = ParsedList { readable: true, ..Default::default() };
+    let mut list = ParsedList {
+        readable: true,
+        ..Default::default()
+    };
     if !any_table || ex.lines.is_empty() {
         list.warnings.push("no table of people found".into());
     }
