@@ -49,7 +49,7 @@ pub struct Settings {
     pub schedule: ScheduleSettings,
     /// Limits of the attachment parser's child process (see `parse::sandbox`).
     #[serde(default)]
-    pub parse: toml::Table,
+    pub parse: crate::parse::ParseLimits,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -100,6 +100,12 @@ enum AccessAction {
 }
 
 fn main() -> ExitCode {
+    // The attachment parser's child process (see parse::sandbox) runs this same binary.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some(trekkpost::parse::sandbox::CHILD_ARG) {
+        let code = trekkpost::parse::child_main(&args[1..]);
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
     match run() {
         Ok(code) => code,
         Err(e) => {
@@ -157,22 +163,12 @@ async fn import(settings: &Settings, files: &[PathBuf]) -> Result<ExitCode> {
     }
 }
 
-fn parse(settings: &Settings, file: &PathBuf, json: bool) -> Result<ExitCode> {
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+fn parse(settings: &Settings, file: &std::path::Path, json: bool) -> Result<ExitCode> {
     let opts = trekkpost::parse::ParseOptions {
         accept_synthetic_ids: settings.rules.accept_synthetic_ids,
     };
-    let parsed = trekkpost::parse::parse_attachment(&name, &bytes, &opts);
-    if json {
-        println!("{}", serde_json::to_string_pretty(&parsed)?);
-    } else {
-        println!("{parsed:#?}");
-    }
-    Ok(ExitCode::SUCCESS)
+    let code = trekkpost::parse::cli::run_parse_command(file, json, &opts, &settings.parse);
+    Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
 }
 
 fn classify(file: &PathBuf, json: bool) -> Result<ExitCode> {

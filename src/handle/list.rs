@@ -273,6 +273,7 @@ async fn parse_attachments(cx: &Context<'_>) -> (Option<ParsedList>, Vec<Attachm
     (combined, writes)
 }
 
+/// In a child process under the configured limits: a hostile file costs one child.
 async fn parse_one(
     cx: &Context<'_>,
     name: &str,
@@ -280,15 +281,12 @@ async fn parse_one(
     opts: &crate::parse::ParseOptions,
 ) -> ParsedList {
     let (name, bytes, opts) = (name.to_string(), bytes.to_vec(), opts.clone());
-    let _exe = cx.exe.to_path_buf();
-    let result =
-        tokio::task::spawn_blocking(move || crate::parse::parse_attachment(&name, &bytes, &opts))
-            .await;
-    result.unwrap_or_else(|e| ParsedList {
-        readable: false,
-        reason: Some(format!("parser failed: {e}")),
-        ..Default::default()
+    let (exe, limits) = (cx.exe.to_path_buf(), cx.settings.parse.clone());
+    let result = tokio::task::spawn_blocking(move || {
+        crate::parse::parse_sandboxed(&exe, &name, &bytes, &opts, &limits)
     })
+    .await;
+    result.unwrap_or_else(|e| crate::parse::unreadable(format!("parser failed: {e}")))
 }
 
 async fn gather_evidence(

@@ -1,0 +1,586 @@
+//! Field-level reading: header words → column kinds, and cell values → names, IDs,
+//! amounts and dates.
+use super::grid::Cell;
+use crate::norwegian;
+use chrono::NaiveDate;
+use unicode_normalization::UnicodeNormalization;
+
+/// What a column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    NationalId,
+    BirthDate,
+    /// Full name, first name first (or order unknown: a comma decides).
+    Name,
+    /// Full name written "Etternavn, Fornavn" / "Etternavn Fornavn".
+    NameLastFirst,
+    LastName,
+    FirstName,
+    MiddleName,
+    MemberNumber,
+    EmployeeNumber,
+    Amount,
+    /// A corrected amount that replaces `Amount` when filled.
+    NewAmount,
+    EndDate,
+    Comment,
+    /// A known column that is none of the above (department, percentage, salary …):
+    /// named so content fallback leaves it alone.
+    Ignore,
+}
+
+impl Field {
+    /// Fields that identify a person: a header row must name at least one.
+    pub fn identifies(self) -> bool {
+        matches!(
+            self,
+            Field::NationalId
+                | Field::BirthDate
+                | Field::Name
+                | Field::NameLastFirst
+                | Field::LastName
+                | Field::FirstName
+                | Field::MemberNumber
+                | Field::EmployeeNumber
+        )
+    }
+}
+
+/// Lower-case, Norwegian letters folded (æ→ae, ø→o, å→a), accents dropped, punctuation
+/// turned into single spaces.
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.nfd() {
+        match c {
+            'æ' | 'Æ' => out.push_str("ae"),
+            'ø' | 'Ø' => out.push('o'),
+            c if unicode_normalization::char::is_combining_mark(c) => {}
+            c if c.is_alphanumeric() => out.extend(c.to_lowercase()),
+            '%' => out.push_str(" % "),
+            _ => out.push(' '),
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Classify one header cell. The score orders competing columns of the same kind
+/// (higher wins).
+pub fn classify_header(text: &str) -> Option<(Field, u8)> {
+    let raw = text.trim();
+    if raw.is_empty() || raw.chars().count() > 60 {
+        return None;
+    }
+    // Header cells carry no long numbers (a title like "Trekkliste 240974" is not a header).
+    if raw.chars().filter(|c| c.is_ascii_digit()).count() >= 3 {
+        return None;
+    }
+    let f = fold(raw);
+    let words: Vec<&str> = f.split(' ').collect();
+    if words.len() > 7 {
+        return None;
+    }
+    let compact: String = f.chars().filter(|c| *c != ' ').collect();
+    let has = |w: &str| words.contains(&w);
+    let c = compact.as_str();
+
+    // Percentages, bases and salaries are never the deduction itself.
+    let percent =
+        has("%") || has("prosent") || c.contains("prosent") || has("pct") || c.contains("percent");
+    if percent
+        || c.contains("grunnlag")
+        || c.starts_with("lonn") && !c.contains("nr") && !c.contains("nummer")
+        || c.contains("salary")
+        || c.contains("stilling")
+        || c.contains("avdeling")
+        || c.contains("department")
+        || c == "kategori"
+        || c == "category"
+        || c == "kostnadssted"
+        || c == "costcenter"
+    {
+        return Some((Field::Ignore, 1));
+    }
+    if c.contains("fodselsdato")
+        || c.contains("birth")
+        || c == "dob"
+        || c == "fodt"
+        || c == "fodd"
+        || c == "fdato"
+        || c == "fodtdato"
+    {
+        return Some((Field::BirthDate, 9));
+    }
+    if c.contains("fodselsn")
+        || c.contains("personn")
+        || c.starts_with("fodsels")
+        || c == "fnr"
+        || c == "pnr"
+        || c == "fnummer"
+        || c.starts_with("fnr")
+        || has("fnr")
+        || c.contains("nationalid")
+        || c.contains("personalid")
+        || c.contains("identitynumber")
+        || c == "idnumber"
+        || c == "ssn"
+        || c.contains("socialsecurity")
+        || c == "nin"
+        || c == "dnr"
+        || c.contains("dnummer")
+        || c.contains("personalnumber")
+        || c == "idnr"
+        || c == "identifikasjonsnummer"
+    {
+        return Some((Field::NationalId, 9));
+    }
+    let last = c.contains("etternavn")
+        || c.contains("lastname")
+        || c.contains("surname")
+        || c.contains("familyname");
+    let first = c.contains("fornavn") || c.contains("firstname") || c.contains("givenname");
+    if last && first {
+        let last_pos = ["etternavn", "lastname", "surname", "familyname"]
+            .iter()
+            .filter_map(|w| c.find(w))
+            .min()
+            .unwrap_or(0);
+        let first_pos = ["fornavn", "firstname", "givenname"]
+            .iter()
+            .filter_map(|w| c.find(w))
+            .min()
+            .unwrap_or(0);
+        return Some((
+            if last_pos < first_pos {
+                Field::NameLastFirst
+            } else {
+                Field::Name
+            },
+            9,
+        ));
+    }
+    if last {
+        return Some((Field::LastName, 9));
+    }
+    if first {
+        return Some((Field::FirstName, 9));
+    }
+    if c.contains("mellomnavn") || c.contains("middlename") {
+        return Some((Field::MiddleName, 9));
+    }
+    let number_word = |c: &str| {
+        c.ends_with("nr")
+            || c.ends_with("nummer")
+            || c.ends_with("no")
+            || c.ends_with("number")
+            || c.ends_with("id")
+            || c.ends_with("num")
+            || c.ends_with("nbr")
+    };
+    if (c.starts_with("medl") || c.starts_with("member")) && number_word(c) {
+        return Some((Field::MemberNumber, 9));
+    }
+    if (c.starts_with("ansatt")
+        || c.starts_with("ans") && c.len() <= 6
+        || c.starts_with("lonn")
+        || c.starts_with("personal")
+        || c.starts_with("employee")
+        || c.starts_with("emp")
+        || c.starts_with("staff")
+        || c.starts_with("payroll")
+        || c.starts_with("ressurs")
+        || c.starts_with("arbeidstaker")
+        || c.starts_with("tjeneste"))
+        && number_word(c)
+    {
+        return Some((Field::EmployeeNumber, 9));
+    }
+    const NAME_WORDS: [&str; 18] = [
+        "navn",
+        "ansatt",
+        "ansattnavn",
+        "name",
+        "fullname",
+        "fulltnavn",
+        "employee",
+        "employeename",
+        "medlem",
+        "medlemsnavn",
+        "member",
+        "membername",
+        "arbeidstaker",
+        "person",
+        "personnavn",
+        "navnpaansatt",
+        "ansatte",
+        "medlemmer",
+    ];
+    if NAME_WORDS.contains(&c) || has("navn") || has("name") {
+        return Some((Field::Name, 8));
+    }
+    if c.contains("slutt")
+        || c.contains("fratr")
+        || c.contains("permit")
+        || c.contains("enddate")
+        || c == "left"
+        || c.contains("dateleft")
+        || c.contains("leavingdate")
+        || c.contains("termination")
+        || c.contains("utmeld")
+        || c.starts_with("opphor")
+        || c.contains("sistearbeidsdag")
+        || c.contains("lastday")
+        || c.contains("lastworking")
+        || c == "tildato"
+        || c == "todate"
+        || c.contains("laidoff")
+        || c.contains("furlough")
+        || c.contains("avgang")
+    {
+        return Some((Field::EndDate, 8));
+    }
+    let corrected = c.starts_with("nytt")
+        || c.starts_with("ny")
+        || c.starts_with("korrigert")
+        || c.starts_with("endret") && !c.ends_with("endret")
+        || c.starts_with("new")
+        || c.starts_with("corrected")
+        || c.starts_with("revised");
+    let money = [
+        "belop",
+        "trekk",
+        "sats",
+        "amount",
+        "deduction",
+        "kontingent",
+    ]
+    .iter()
+    .any(|w| c.contains(w));
+    if corrected && money {
+        return Some((Field::NewAmount, 9));
+    }
+    if c.contains("dato") || c.contains("date") {
+        return Some((Field::Ignore, 1));
+    }
+    let amount_score = if c.contains("fagforeningstrekk")
+        || c.contains("kontingenttrekk")
+        || c == "trekkbelop"
+        || c.contains("uniondues")
+        || c.contains("fagforeningskontingent")
+    {
+        Some(9)
+    } else if c.contains("trekk") && !c.contains("trekkliste")
+        || c.contains("belop")
+        || c.contains("kontingent")
+        || c.contains("amount")
+        || c.contains("deduction")
+        || c.contains("dues")
+        || c == "trukket"
+        || c.contains("trukket")
+    {
+        Some(8)
+    } else if c == "sum"
+        || c == "kr"
+        || c == "nok"
+        || c == "sats"
+        || c == "total"
+        || c == "totalt"
+        || c == "rate"
+        || c.starts_with("sumkr")
+        || c == "belopnok"
+    {
+        Some(4)
+    } else {
+        None
+    };
+    if let Some(score) = amount_score {
+        return Some((Field::Amount, score));
+    }
+    if c.starts_with("kommentar")
+        || c.starts_with("merknad")
+        || c.starts_with("anmerk")
+        || c.starts_with("endring")
+        || c.starts_with("notat")
+        || c.starts_with("beskjed")
+        || c.starts_with("comment")
+        || c.starts_with("note")
+        || c.starts_with("remark")
+        || c == "arsak"
+        || c == "reason"
+        || c == "info"
+        || c == "informasjon"
+        || c.starts_with("beskrivelse")
+        || c == "description"
+        || c.starts_with("forklaring")
+        || c.starts_with("melding")
+        || c == "status"
+        || c == "obs"
+        || c.starts_with("tilbakemelding")
+    {
+        return Some((Field::Comment, 8));
+    }
+    if c == "nr" || c == "no" || c == "lnr" || c == "lopenr" || c == "rad" || c == "row" || c == "#"
+    {
+        return Some((Field::Ignore, 1));
+    }
+    None
+}
+
+/// A cell's text as shown (numbers without a trailing ".0").
+pub fn cell_text(cell: &Cell) -> Option<String> {
+    match cell {
+        Cell::Empty => None,
+        Cell::Text(s) => {
+            let t = s.split_whitespace().collect::<Vec<_>>().join(" ");
+            if t.is_empty() {
+                None
+            } else {
+                Some(t)
+            }
+        }
+        Cell::Number(n) => Some(number_text(*n)),
+        Cell::Date(d) => Some(d.format("%d.%m.%Y").to_string()),
+    }
+}
+
+fn number_text(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+/// Identifier-like numbers (member/employee numbers) as text.
+pub fn id_text(cell: &Cell) -> Option<String> {
+    cell_text(cell).map(|t| t.strip_suffix(".0").map(str::to_string).unwrap_or(t))
+}
+
+/// Amount in øre from a cell: numbers are kroner.
+pub fn amount_ore(cell: &Cell) -> Option<i64> {
+    match cell {
+        Cell::Number(n) if n.is_finite() && n.abs() < 1e13 => Some((n * 100.0).round() as i64),
+        Cell::Text(s) => norwegian::parse_amount_ore(s),
+        _ => None,
+    }
+}
+
+/// Excel's day 0 is 1899-12-30 (with the 1900 leap-year bug folded in).
+pub fn excel_serial_date(n: f64) -> Option<NaiveDate> {
+    if !(1.0..=2_958_465.0).contains(&n) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_days(chrono::Days::new(n.floor() as u64))
+}
+
+/// A date cell: real dates, text dates, Excel serial numbers (plausible range only).
+pub fn date_value(cell: &Cell) -> Option<NaiveDate> {
+    match cell {
+        Cell::Date(d) => Some(*d),
+        Cell::Text(s) => norwegian::parse_date(s).or_else(|| date_in_text(s)),
+        Cell::Number(n) if (20_000.0..80_000.0).contains(n) => excel_serial_date(*n),
+        Cell::Number(n) if n.fract() == 0.0 && (10_100.0..=311_299.0).contains(n) => {
+            // DDMMYY typed as a number (leading zero lost).
+            norwegian::parse_date(&ddmmyy(&format!("{:06}", *n as i64)))
+        }
+        Cell::Number(n) if n.fract() == 0.0 && (19_000_101.0..=21_001_231.0).contains(n) => {
+            norwegian::parse_date(&format!("{}", *n as i64))
+        }
+        _ => None,
+    }
+}
+
+fn ddmmyy(s: &str) -> String {
+    format!("{}.{}.{}", &s[..2], &s[2..4], &s[4..])
+}
+
+/// A birth date from a birth-date column: also `DDMMYY`.
+pub fn birth_date_value(cell: &Cell) -> Option<NaiveDate> {
+    if let Cell::Text(s) = cell {
+        let t = s.trim();
+        if t.len() == 6 && t.chars().all(|c| c.is_ascii_digit()) {
+            return norwegian::parse_date(&ddmmyy(t));
+        }
+    }
+    date_value(cell)
+}
+
+/// First date written inside free text ("Sluttet 31.10.2026").
+pub fn date_in_text(s: &str) -> Option<NaiveDate> {
+    s.split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ')' || c == ';')
+        .filter(|w| w.chars().filter(|c| c.is_ascii_digit()).count() >= 6)
+        .find_map(|w| norwegian::parse_date(w.trim_end_matches('.')))
+}
+
+/// National ID from a cell: (value as written or normalised, valid?).
+pub fn national_id(cell: &Cell, accept_synthetic: bool) -> Option<(String, bool)> {
+    let text = match cell {
+        Cell::Number(n) if n.fract() == 0.0 && *n > 0.0 && *n < 1e12 => format!("{}", *n as i64),
+        Cell::Date(_) => return None,
+        other => cell_text(other)?,
+    };
+    match norwegian::normalize_national_id(&text) {
+        Some(id) => {
+            let valid = norwegian::is_valid_national_id(&id, accept_synthetic);
+            Some((id, valid))
+        }
+        None => Some((text, false)),
+    }
+}
+
+/// Whether the cell looks like a national ID (10–11 digits after normalisation).
+pub fn looks_like_national_id(cell: &Cell) -> bool {
+    let text = match cell {
+        Cell::Number(n) if n.fract() == 0.0 && *n > 0.0 && *n < 1e12 => format!("{}", *n as i64),
+        Cell::Text(s) => s.clone(),
+        _ => return false,
+    };
+    norwegian::normalize_national_id(&text).is_some()
+}
+
+/// Particles kept lower case inside a name written in capitals.
+const PARTICLES: [&str; 12] = [
+    "von", "van", "de", "der", "den", "la", "le", "da", "di", "af", "av", "du",
+];
+
+fn title_word(w: &str) -> String {
+    w.split('-')
+        .map(|part| {
+            let mut cs = part.chars();
+            match cs.next() {
+                Some(f) => f
+                    .to_uppercase()
+                    .chain(cs.flat_map(|c| c.to_lowercase()))
+                    .collect(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Tidy a name: NFC, single spaces, ALL CAPS / all lower → Title Case.
+pub fn tidy_name(s: &str) -> String {
+    let s: String = s.nfc().collect();
+    let words: Vec<&str> = s.split_whitespace().collect();
+    let letters: Vec<char> = s.chars().filter(|c| c.is_alphabetic()).collect();
+    let all_upper = letters.len() > 1 && letters.iter().all(|c| !c.is_lowercase());
+    let all_lower = !letters.is_empty() && letters.iter().all(|c| !c.is_uppercase());
+    if !(all_upper || all_lower) {
+        return words.join(" ");
+    }
+    words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let lw = w.to_lowercase();
+            if i > 0 && PARTICLES.contains(&lw.as_str()) {
+                lw
+            } else {
+                title_word(w)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// "Etternavn, Fornavn" → "Fornavn Etternavn"; `last_first` says the column writes the last
+/// name first even without a comma (then the first word is the last name).
+pub fn full_name(s: &str, last_first: bool) -> Option<String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return None;
+    }
+    if let Some((last, first)) = t.split_once(',') {
+        let (last, first) = (last.trim(), first.trim());
+        if !last.is_empty() && !first.is_empty() {
+            return Some(tidy_name(&format!("{first} {last}")));
+        }
+    }
+    if last_first {
+        let words: Vec<&str> = t.split_whitespace().collect();
+        if words.len() >= 2 {
+            return Some(tidy_name(&format!("{} {}", words[1..].join(" "), words[0])));
+        }
+    }
+    Some(tidy_name(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers() {
+        let f = |s| classify_header(s).map(|x| x.0);
+        assert_eq!(f("Fødselsnummer"), Some(Field::NationalId));
+        assert_eq!(f("F.nr."), Some(Field::NationalId));
+        assert_eq!(f("Fnr"), Some(Field::NationalId));
+        assert_eq!(f("Personnr"), Some(Field::NationalId));
+        assert_eq!(f("National ID number"), Some(Field::NationalId));
+        assert_eq!(f("Fødselsdato"), Some(Field::BirthDate));
+        assert_eq!(f("Navn (etternavn, fornavn)"), Some(Field::NameLastFirst));
+        assert_eq!(f("Etternavn"), Some(Field::LastName));
+        assert_eq!(f("First name"), Some(Field::FirstName));
+        assert_eq!(f("Medl.nr"), Some(Field::MemberNumber));
+        assert_eq!(f("Member no."), Some(Field::MemberNumber));
+        assert_eq!(f("Ansattnr"), Some(Field::EmployeeNumber));
+        assert_eq!(f("Lønnsnr"), Some(Field::EmployeeNumber));
+        assert_eq!(f("Employee no."), Some(Field::EmployeeNumber));
+        assert_eq!(f("Navn"), Some(Field::Name));
+        assert_eq!(f("Ansatt"), Some(Field::Name));
+        assert_eq!(f("Beløp"), Some(Field::Amount));
+        assert_eq!(f("Fagforeningstrekk"), Some(Field::Amount));
+        assert_eq!(f("Kontingent"), Some(Field::Amount));
+        assert_eq!(f("Amount"), Some(Field::Amount));
+        assert_eq!(f("Stilling %"), Some(Field::Ignore));
+        assert_eq!(f("Sluttdato"), Some(Field::EndDate));
+        assert_eq!(f("Permittert fra"), Some(Field::EndDate));
+        assert_eq!(f("End date"), Some(Field::EndDate));
+        assert_eq!(f("Merknad"), Some(Field::Comment));
+        assert_eq!(f("Remarks"), Some(Field::Comment));
+        assert_eq!(f("Nytt beløp"), Some(Field::NewAmount));
+        assert_eq!(f("Trekkliste 240974 – november 2026"), None);
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(
+            full_name("Aas-Eng, Halvard", false).as_deref(),
+            Some("Halvard Aas-Eng")
+        );
+        assert_eq!(
+            full_name("AAS-ENG, HALVARD", false).as_deref(),
+            Some("Halvard Aas-Eng")
+        );
+        assert_eq!(
+            full_name("KARI VAN DER BERG", false).as_deref(),
+            Some("Kari van der Berg")
+        );
+        assert_eq!(
+            full_name("Nordmann Kari", true).as_deref(),
+            Some("Kari Nordmann")
+        );
+        assert_eq!(
+            full_name("  Kari   Nordmann ", false).as_deref(),
+            Some("Kari Nordmann")
+        );
+    }
+
+    #[test]
+    fn values() {
+        assert_eq!(amount_ore(&Cell::Number(762.89)), Some(76289));
+        assert_eq!(amount_ore(&Cell::Text("kr 583,07".into())), Some(58307));
+        assert_eq!(
+            national_id(&Cell::Number(5826510058.0), true),
+            Some(("05826510058".to_string(), true))
+        );
+        assert_eq!(
+            excel_serial_date(46341.0),
+            NaiveDate::from_ymd_opt(2026, 11, 15)
+        );
+        assert_eq!(
+            date_in_text("Sluttet 31.10.2026"),
+            NaiveDate::from_ymd_opt(2026, 10, 31)
+        );
+    }
+}

@@ -1,0 +1,55 @@
+//! The common shape every reader produces: named grids of rows of cells.
+use chrono::NaiveDate;
+
+/// One cell value, reader-independent.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Number(f64),
+    Date(NaiveDate),
+}
+
+impl Cell {
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Cell::Empty => true,
+            Cell::Text(s) => s.trim().is_empty(),
+            _ => false,
+        }
+    }
+}
+
+/// One row with where it came from (sheet or page, 1-based row or text line).
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub sheet: String,
+    pub row: u32,
+    pub cells: Vec<Cell>,
+}
+
+impl Row {
+    pub fn cell(&self, i: usize) -> &Cell {
+        self.cells.get(i).unwrap_or(&Cell::Empty)
+    }
+
+    pub fn non_empty(&self) -> usize {
+        self.cells.iter().filter(|c| !c.is_empty()).count()
+    }
+
+    /// All text of the row, cells joined by spaces.
+    pub fn joined_text(&self) -> String {
+        self.cells
+            .iter()
+            .filter_map(super::fields::cell_text)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// A sheet, a CSV file, or a PDF's pages joined into one table.
+#[derive(Debug, Clone, Default)]
+pub struct Grid {
+    pub name: String,
+    pub rows: Vec<Row>,
+}

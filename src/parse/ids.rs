@@ -1,0 +1,260 @@
+//! List number, employer ID, org number and period from text around a table, and from
+//! an attachment's file name.
+use crate::norwegian;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::sync::LazyLock;
+
+/// Identifiers a list states about itself.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListIdentifiers {
+    pub list_number: Option<String>,
+    pub employer_id: Option<String>,
+    pub org_number: Option<String>,
+    /// `YYYY-MM`
+    pub period: Option<String>,
+    /// Every standalone 5–10 digit number, for matching against known list numbers when no
+    /// labelled one is found (file names rarely label theirs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub numbers: Vec<String>,
+}
+
+// The patterns are literals checked by the tests; a failure to compile is a programming error.
+#[allow(clippy::expect_used)]
+fn re(p: &str) -> Regex {
+    Regex::new(p).expect("static regex")
+}
+
+static LIST_RE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:trekk)?list(?:e|en)?\s*-?\s*(?:nummer|nr|no|number|num|id)?\.?\s*[:#.]?\s*(\d{5,10})(?:\D|$)",
+    )
+});
+static ORG_RE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:org(?:anisasjons)?\.?\s*-?\s*(?:nr|nummer|no|number)\.?|orgnr\.?|organi[sz]ation\s*(?:number|no\.?)|foretaksnr\.?|foretaksnummer|org\.?\s*id)\s*[:.]?\s*((?:\d[ \u{a0}.]?){8}\d)(?:\D|$)",
+    )
+});
+static MVA_RE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\bNO\s*((?:\d[ \u{a0}]?){8}\d)\s*MVA\b"));
+static EMPLOYER_RE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?:^|[\s(\[:])([A-Z]\d{4})(?:$|[\s)\],.;])"));
+static PERIOD_LABEL_RE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)(?:l[øo]nns)?periode|\bperiod\b|\btermin\b|m[åa]ned|\bmonth\b|\bmnd\b")
+});
+static NUMBER_RE: LazyLock<Regex> = LazyLock::new(|| re(r"(?:^|\D)(\d{5,10})(?:\D|$)"));
+
+/// Identifiers from lines of text (title rows first), first match of each kind wins.
+pub fn from_text(lines: &[String]) -> ListIdentifiers {
+    let mut ids = ListIdentifiers::default();
+    for line in lines {
+        if ids.list_number.is_none() {
+            ids.list_number = list_number_in(line);
+        }
+        if ids.org_number.is_none() {
+            ids.org_number = org_number_in(line);
+        }
+        if ids.employer_id.is_none() {
+            ids.employer_id = EMPLOYER_RE.captures(line).map(|c| c[1].to_string());
+        }
+    }
+    // Labelled periods first, then any month name with a year.
+    ids.period = lines
+        .iter()
+        .filter(|l| PERIOD_LABEL_RE.is_match(l))
+        .find_map(|l| period_in(l, true))
+        .or_else(|| lines.iter().find_map(|l| period_in(l, false)));
+    ids
+}
+
+fn list_number_in(line: &str) -> Option<String> {
+    for c in LIST_RE.captures_iter(line) {
+        let whole = c.get(0)?;
+        let num = &c[1];
+        // "Trekkliste 2026-11": a period, not a number (regex needs 5+ digits, but a
+        // date like 20261101 could follow).
+        let after = &line[whole.end().min(line.len())..];
+        if after.starts_with(['-', '/']) && after[1..].starts_with(|ch: char| ch.is_ascii_digit()) {
+            continue;
+        }
+        return Some(num.to_string());
+    }
+    None
+}
+
+fn org_number_in(line: &str) -> Option<String> {
+    let c = ORG_RE.captures(line).or_else(|| MVA_RE.captures(line))?;
+    let digits: String = c[1].chars().filter(|ch| ch.is_ascii_digit()).collect();
+    (digits.len() == 9).then_some(digits)
+}
+
+fn fmt_period(y: i32, m: u32) -> Option<String> {
+    ((2000..=2099).contains(&y) && (1..=12).contains(&m)).then(|| format!("{y:04}-{m:02}"))
+}
+
+/// A period in one line. `labelled`: the line names a period, so numeric forms
+/// (`11/2026`, `2026-11`, `01.11.2026–30.11.2026`) count too.
+pub fn period_in(line: &str, labelled: bool) -> Option<String> {
+    let tokens: Vec<&str> = line
+        .split(|c: char| {
+            c.is_whitespace() || matches!(c, ',' | ':' | '(' | ')' | '–' | '—' | ';' | '_')
+        })
+        .filter(|t| !t.is_empty())
+        .collect();
+    for (i, t) in tokens.iter().enumerate() {
+        if let Some(m) = norwegian::month_from_name(t) {
+            if let Some(y) = tokens
+                .get(i + 1)
+                .and_then(|n| n.trim_end_matches('.').parse::<i32>().ok())
+            {
+                if let Some(p) = fmt_period(y, m) {
+                    return Some(p);
+                }
+            }
+        }
+    }
+    for t in &tokens {
+        let t = t.trim_end_matches('.');
+        let parts: Vec<&str> = t.split(['-', '/', '.']).collect();
+        let nums: Option<Vec<i32>> = parts.iter().map(|p| p.parse::<i32>().ok()).collect();
+        let Some(nums) = nums else { continue };
+        match (parts.as_slice(), nums.as_slice()) {
+            ([a, _], [y, m]) if a.len() == 4 => {
+                if let Some(p) = fmt_period(*y, *m as u32) {
+                    return Some(p);
+                }
+            }
+            ([_, b], [m, y]) if b.len() == 4 => {
+                if let Some(p) = fmt_period(*y, *m as u32) {
+                    return Some(p);
+                }
+            }
+            (_, [_, _, _]) if labelled => {
+                if let Some(d) = norwegian::parse_date(t) {
+                    use chrono::Datelike;
+                    return fmt_period(d.year(), d.month());
+                }
+            }
+            ([a], [v]) if labelled && a.len() == 6 => {
+                if let Some(p) = fmt_period(v / 100, (v % 100) as u32) {
+                    return Some(p);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Identifiers from an attachment's file name (`Trekkliste_245965_2026-11.xlsx`,
+/// `trekkliste-243128-nov-2026.xlsx`, `fagforeningstrekk_202611.xlsx`). A six-digit
+/// `YYYYMM` is read as a period; other standalone 5–10 digit numbers are list-number
+/// candidates (in `numbers`; `list_number` is the first of them).
+pub fn identifiers_from_file_name(name: &str) -> ListIdentifiers {
+    let stem = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let stem = stem.rsplit_once('.').map(|(s, _)| s).unwrap_or(stem);
+    let spaced: String = stem
+        .chars()
+        .map(|c| if c == '_' { ' ' } else { c })
+        .collect();
+    let mut ids = from_text(std::slice::from_ref(&spaced));
+    // File names write months and years with dashes too: "nov-2026".
+    if ids.period.is_none() {
+        let dashed = spaced.replace('-', " ");
+        ids.period = period_in(&dashed, false);
+    }
+    let mut numbers = Vec::new();
+    let mut rest = spaced.as_str();
+    while let Some(c) = NUMBER_RE.captures(rest) {
+        let Some(m) = c.get(1) else { break };
+        let n = m.as_str();
+        let as_period = n.len() == 6
+            && fmt_period(n[..4].parse().unwrap_or(0), n[4..].parse().unwrap_or(0)).is_some();
+        let as_date = n.len() == 8 && norwegian::parse_date(n).is_some();
+        if as_period && ids.period.is_none() {
+            ids.period = fmt_period(n[..4].parse().unwrap_or(0), n[4..].parse().unwrap_or(0));
+        } else if !(as_period || as_date || n.len() == 9 && norwegian::is_valid_org_number(n)) {
+            numbers.push(n.to_string());
+        } else if n.len() == 9 && ids.org_number.is_none() && norwegian::is_valid_org_number(n) {
+            ids.org_number = Some(n.to_string());
+        }
+        rest = &rest[m.end()..];
+    }
+    if ids.list_number.is_none() {
+        ids.list_number = numbers.first().cloned();
+    }
+    ids.numbers = numbers;
+    ids
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn from_titles() {
+        let ids = from_text(&lines(&[
+            "Trekkliste nr. 247595",
+            "Arbeidsgiver: Tindeland Hotell AS (A1204)",
+            "Org.nr.: 907 873 951",
+            "Periode: November 2026",
+        ]));
+        assert_eq!(ids.list_number.as_deref(), Some("247595"));
+        assert_eq!(ids.employer_id.as_deref(), Some("A1204"));
+        assert_eq!(ids.org_number.as_deref(), Some("907873951"));
+        assert_eq!(ids.period.as_deref(), Some("2026-11"));
+        let p = |s: &str| from_text(&lines(&[s])).period;
+        assert_eq!(p("Lønnsperiode: 11/2026").as_deref(), Some("2026-11"));
+        assert_eq!(p("Periode 10/2026").as_deref(), Some("2026-10"));
+        assert_eq!(p("Periode: 2026-11").as_deref(), Some("2026-11"));
+        assert_eq!(
+            p("Grenland Vaskeri AS – trekkliste november 2026").as_deref(),
+            Some("2026-11")
+        );
+        assert_eq!(
+            p("Periode: 01.11.2026 - 30.11.2026").as_deref(),
+            Some("2026-11")
+        );
+        assert_eq!(p("Utskrevet 27.11.2026"), None);
+        let l = |s: &str| from_text(&lines(&[s])).list_number;
+        assert_eq!(l("Trekklistenummer: 244239").as_deref(), Some("244239"));
+        assert_eq!(l("List no.: 246772").as_deref(), Some("246772"));
+        assert_eq!(
+            l("Trekkliste 240974 – november 2026").as_deref(),
+            Some("240974")
+        );
+        assert_eq!(l("Trekkliste fagforeningskontingent"), None);
+        let o = |s: &str| from_text(&lines(&[s])).org_number;
+        assert_eq!(
+            o("Stiftelsen Fyrlykta Omsorg, org.nr. 922952876").as_deref(),
+            Some("922952876")
+        );
+        assert_eq!(
+            o("Lillehagen Vakt og Sikring AS   Org.nr. 938 702 918").as_deref(),
+            Some("938702918")
+        );
+    }
+
+    #[test]
+    fn from_file_names() {
+        let f = identifiers_from_file_name;
+        let a = f("Trekkliste_245965_2026-11.xlsx");
+        assert_eq!(a.list_number.as_deref(), Some("245965"));
+        assert_eq!(a.period.as_deref(), Some("2026-11"));
+        let b = f("trekkliste-243128-nov-2026.xlsx");
+        assert_eq!(b.list_number.as_deref(), Some("243128"));
+        assert_eq!(b.period.as_deref(), Some("2026-11"));
+        let c = f("fagforeningstrekk_202611.xlsx");
+        assert_eq!(c.list_number, None);
+        assert_eq!(c.period.as_deref(), Some("2026-11"));
+        let d = f("Skann_20261111_150112.pdf");
+        assert_eq!(d.list_number.as_deref(), Some("150112"));
+        let e = f("Trekk fagforening Øvrebø Gartneri 11-2026.csv");
+        assert_eq!(e.period.as_deref(), Some("2026-11"));
+        assert_eq!(e.list_number, None);
+    }
+}

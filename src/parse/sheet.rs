@@ -1,0 +1,220 @@
+//! Spreadsheets through calamine (xlsx, xlsm, xlsb, xls, ods), after checks that keep a
+//! hostile zip or a far-away cell from exhausting memory.
+use super::grid::{Cell, Grid, Row};
+use super::{ParseError, ParseLimits};
+use calamine::{open_workbook_from_rs, Data, Ods, Reader, Xls, Xlsb, Xlsx};
+use std::io::{Cursor, Read};
+
+/// Which spreadsheet reader a file needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SheetKind {
+    Xlsx,
+    Xlsb,
+    Ods,
+    Xls,
+}
+
+/// Entry names of a zip, after checking its declared sizes against the limits.
+pub fn zip_entries(bytes: &[u8], limits: &ParseLimits) -> Result<Vec<String>, ParseError> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| ParseError::Corrupt(format!("zip: {e}")))?;
+    if zip.len() > limits.max_zip_entries {
+        return Err(ParseError::TooLarge(format!("{} zip entries", zip.len())));
+    }
+    let mut total: u64 = 0;
+    let mut names = Vec::with_capacity(zip.len());
+    for i in 0..zip.len() {
+        let f = zip
+            .by_index_raw(i)
+            .map_err(|e| ParseError::Corrupt(format!("zip: {e}")))?;
+        total = total.saturating_add(f.size());
+        names.push(
+            f.name()
+                .map(|n| n.into_owned())
+                .map_err(|e| ParseError::Corrupt(format!("zip: {e}")))?,
+        );
+    }
+    if total > limits.max_zip_uncompressed_bytes {
+        return Err(ParseError::TooLarge(format!(
+            "zip expands to {total} bytes"
+        )));
+    }
+    Ok(names)
+}
+
+/// Bounding box of the cells a worksheet XML really uses: scans `<c r="..">` and
+/// `<row r="..">` (the `<dimension>` element may lie or be missing), and reads no more
+/// than the zip size limit.
+fn xlsx_sheet_cells(bytes: &[u8], entry: &str, limits: &ParseLimits) -> Result<u64, ParseError> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| ParseError::Corrupt(format!("zip: {e}")))?;
+    let f = zip
+        .by_name(entry)
+        .map_err(|e| ParseError::Corrupt(format!("zip: {e}")))?;
+    let mut xml = Vec::new();
+    f.take(limits.max_zip_uncompressed_bytes)
+        .read_to_end(&mut xml)
+        .map_err(|e| ParseError::Corrupt(format!("zip: {e}")))?;
+    let (mut max_row, mut max_col) = (0u64, 0u64);
+    let mut i = 0;
+    while let Some(pos) = find(&xml[i..], b" r=\"") {
+        let start = i + pos + 4;
+        let end = xml[start..]
+            .iter()
+            .position(|&b| b == b'"')
+            .map(|p| start + p)
+            .unwrap_or(start);
+        let (col, row) = cell_ref(&xml[start..end]);
+        max_row = max_row.max(row);
+        max_col = max_col.max(col);
+        i = end.max(start);
+        if i >= xml.len() {
+            break;
+        }
+    }
+    Ok(max_row.saturating_mul(max_col.max(1)))
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// "XFD1048576" → (16384, 1048576); "12" (a row number) → (0, 12).
+fn cell_ref(r: &[u8]) -> (u64, u64) {
+    let mut col = 0u64;
+    let mut row = 0u64;
+    for &b in r {
+        match b {
+            b'A'..=b'Z' => {
+                col = col
+                    .saturating_mul(26)
+                    .saturating_add(u64::from(b - b'A' + 1))
+            }
+            b'0'..=b'9' => row = row.saturating_mul(10).saturating_add(u64::from(b - b'0')),
+            _ => {}
+        }
+    }
+    (col, row)
+}
+
+fn convert(d: &Data) -> Cell {
+    match d {
+        Data::Empty => Cell::Empty,
+        Data::String(s) => Cell::Text(s.clone()),
+        Data::Int(i) => Cell::Number(*i as f64),
+        Data::Float(f) => Cell::Number(*f),
+        Data::Bool(b) => Cell::Text(b.to_string()),
+        // Dates first: as_datetime() would also turn plain numbers into dates.
+        Data::DateTime(dt) => match dt.as_datetime() {
+            Some(x) if dt.is_datetime() => Cell::Date(x.date()),
+            _ => Cell::Number(dt.as_f64()),
+        },
+        Data::DateTimeIso(s) => match crate::norwegian::parse_date(s) {
+            Some(d) => Cell::Date(d),
+            None => Cell::Text(s.clone()),
+        },
+        Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::Error(_) => Cell::Empty,
+    }
+}
+
+fn to_grid(name: &str, range: &calamine::Range<Data>) -> Grid {
+    let (row0, col0) = range.start().unwrap_or((0, 0));
+    let rows = range
+        .rows()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut cells = vec![Cell::Empty; col0 as usize];
+            cells.extend(r.iter().map(convert));
+            while cells.last().is_some_and(Cell::is_empty) {
+                cells.pop();
+            }
+            Row {
+                sheet: name.to_string(),
+                row: row0 + i as u32 + 1,
+                cells,
+            }
+        })
+        .collect();
+    Grid {
+        name: name.to_string(),
+        rows,
+    }
+}
+
+fn check_range(
+    name: &str,
+    range: &calamine::Range<Data>,
+    limits: &ParseLimits,
+) -> Result<(), ParseError> {
+    let (h, w) = range.get_size();
+    if (h as u64).saturating_mul(w as u64) > limits.max_sheet_cells {
+        return Err(ParseError::TooLarge(format!(
+            "sheet {name} has {h}×{w} cells"
+        )));
+    }
+    Ok(())
+}
+
+/// Read every sheet of a workbook into grids.
+pub fn read(kind: SheetKind, bytes: &[u8], limits: &ParseLimits) -> Result<Vec<Grid>, ParseError> {
+    let cursor = Cursor::new(bytes);
+    let mut grids = Vec::new();
+    match kind {
+        SheetKind::Xlsx => {
+            let mut wb: Xlsx<_> =
+                open_workbook_from_rs(cursor).map_err(|e| ParseError::Corrupt(format!("{e}")))?;
+            // Check every worksheet part before calamine allocates any of them.
+            let parts: Vec<String> = zip_entries(bytes, limits)?
+                .into_iter()
+                .filter(|n| n.starts_with("xl/worksheets/") && n.ends_with(".xml"))
+                .collect();
+            for part in parts {
+                if xlsx_sheet_cells(bytes, &part, limits)? > limits.max_sheet_cells {
+                    return Err(ParseError::TooLarge(format!("{part} spans too many cells")));
+                }
+            }
+            for name in wb.sheet_names() {
+                let range = wb
+                    .worksheet_range(&name)
+                    .map_err(|e| ParseError::Corrupt(format!("{e}")))?;
+                check_range(&name, &range, limits)?;
+                grids.push(to_grid(&name, &range));
+            }
+        }
+        SheetKind::Xlsb => {
+            let mut wb: Xlsb<_> =
+                open_workbook_from_rs(cursor).map_err(|e| ParseError::Corrupt(format!("{e}")))?;
+            for name in wb.sheet_names() {
+                let range = wb
+                    .worksheet_range(&name)
+                    .map_err(|e| ParseError::Corrupt(format!("{e}")))?;
+                check_range(&name, &range, limits)?;
+                grids.push(to_grid(&name, &range));
+            }
+        }
+        SheetKind::Ods => {
+            let mut wb: Ods<_> =
+                open_workbook_from_rs(cursor).map_err(|e| ParseError::Corrupt(format!("{e}")))?;
+            for name in wb.sheet_names() {
+                let range = wb
+                    .worksheet_range(&name)
+                    .map_err(|e| ParseError::Corrupt(format!("{e}")))?;
+                check_range(&name, &range, limits)?;
+                grids.push(to_grid(&name, &range));
+            }
+        }
+        SheetKind::Xls => {
+            let mut wb: Xls<_> =
+                open_workbook_from_rs(cursor).map_err(|e| ParseError::Corrupt(format!("{e}")))?;
+            for name in wb.sheet_names() {
+                let range = wb
+                    .worksheet_range(&name)
+                    .map_err(|e| ParseError::Corrupt(format!("{e}")))?;
+                check_range(&name, &range, limits)?;
+                grids.push(to_grid(&name, &range));
+            }
+        }
+    }
+    Ok(grids)
+}

@@ -1,0 +1,613 @@
+//! Finding the table of people in grids: header rows anywhere (one or two rows, repeated),
+//! column mapping by header words with a content fallback, total rows, and the
+//! identifiers written around the table.
+use super::fields::{self, classify_header, Field};
+use super::grid::{Cell, Grid, Row};
+use super::{ParseOptions, ParsedLine, ParsedList};
+use crate::norwegian;
+use std::collections::HashMap;
+
+/// Column kinds of one table.
+#[derive(Debug, Clone, Default)]
+pub struct Mapping {
+    cols: HashMap<Field, usize>,
+    comments: Vec<usize>,
+}
+
+impl Mapping {
+    fn get(&self, f: Field) -> Option<usize> {
+        self.cols.get(&f).copied()
+    }
+
+    fn real_fields(&self) -> usize {
+        self.cols.len() + usize::from(!self.comments.is_empty())
+    }
+
+    fn is_table(&self) -> bool {
+        self.real_fields() >= 2 && self.cols.keys().any(|f| f.identifies())
+    }
+}
+
+fn mapping_from(classified: &[(usize, Field, u8)]) -> Mapping {
+    let mut best: HashMap<Field, (usize, u8)> = HashMap::new();
+    let mut comments = Vec::new();
+    for &(col, field, score) in classified {
+        match field {
+            Field::Ignore => {}
+            Field::Comment => comments.push(col),
+            _ => match best.get(&field) {
+                Some(&(_, s)) if s >= score => {}
+                _ => {
+                    best.insert(field, (col, score));
+                }
+            },
+        }
+    }
+    Mapping {
+        cols: best.into_iter().map(|(f, (c, _))| (f, c)).collect(),
+        comments,
+    }
+}
+
+fn classify_row(row: &Row) -> Vec<(usize, Field, u8)> {
+    row.cells
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| match c {
+            Cell::Text(t) => classify_header(t).map(|(f, s)| (i, f, s)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A row that carries data rather than words: an ID-like value or a number.
+fn is_data_row(row: &Row) -> bool {
+    row.cells
+        .iter()
+        .any(|c| matches!(c, Cell::Number(_) | Cell::Date(_)) || fields::looks_like_national_id(c))
+}
+
+/// A header at `i` (possibly two rows). Returns the mapping and how many rows it spans.
+fn detect_header(rows: &[Row], i: usize) -> Option<(Mapping, usize)> {
+    let row = &rows[i];
+    if is_data_row(row) {
+        return None;
+    }
+    let single = mapping_from(&classify_row(row));
+    let next = rows
+        .get(i + 1)
+        .filter(|r| r.non_empty() > 0 && !is_data_row(r));
+    if let Some(next) = next {
+        let top = classify_row(row);
+        let bottom = classify_row(next);
+        if !bottom.is_empty() {
+            let width = row.cells.len().max(next.cells.len());
+            let mut combined = Vec::new();
+            for col in 0..width {
+                let b = bottom.iter().find(|x| x.0 == col);
+                let t = top.iter().find(|x| x.0 == col);
+                if let Some(&b) = b {
+                    combined.push(b);
+                } else if let Some(&t) = t {
+                    combined.push(t);
+                } else {
+                    let joined = format!(
+                        "{} {}",
+                        fields::cell_text(row.cell(col)).unwrap_or_default(),
+                        fields::cell_text(next.cell(col)).unwrap_or_default()
+                    );
+                    if let Some((f, s)) = classify_header(joined.trim()) {
+                        combined.push((col, f, s));
+                    }
+                }
+            }
+            let combined = mapping_from(&combined);
+            // The top row must add something: a title just above a header is not part of it.
+            let bottom_only = mapping_from(&bottom).real_fields();
+            if combined.is_table() && combined.real_fields() > single.real_fields().max(bottom_only)
+            {
+                return Some((combined, 2));
+            }
+        }
+    }
+    if single.is_table() {
+        Some((single, 1))
+    } else {
+        None
+    }
+}
+
+/// Words that open a total row.
+fn total_label(row: &Row, mapping: &Mapping) -> Option<String> {
+    for (i, c) in row.cells.iter().enumerate() {
+        if mapping.comments.contains(&i) {
+            continue;
+        }
+        let Cell::Text(t) = c else { continue };
+        let f = fields::fold(t);
+        let first = f.split(' ').next().unwrap_or("");
+        if matches!(
+            first,
+            "sum"
+                | "summ"
+                | "totalt"
+                | "total"
+                | "totalsum"
+                | "delsum"
+                | "subtotal"
+                | "sumtotal"
+                | "grandtotal"
+                | "totals"
+                | "summer"
+                | "samlet"
+        ) || f.starts_with("i alt")
+            || f.starts_with("sub total")
+            || f.starts_with("grand total")
+        {
+            return Some(f);
+        }
+    }
+    None
+}
+
+/// A total whose label names nothing but the total itself ("Sum", "Totalt", "Sum trekk").
+fn is_grand_total(label: &str) -> bool {
+    const GENERIC: [&str; 40] = [
+        "sum",
+        "summ",
+        "totalt",
+        "total",
+        "totalsum",
+        "sumtotal",
+        "grandtotal",
+        "grand",
+        "i",
+        "alt",
+        "trekk",
+        "belop",
+        "kontingent",
+        "fagforeningstrekk",
+        "fagforeningskontingent",
+        "kr",
+        "nok",
+        "for",
+        "alle",
+        "samlet",
+        "hele",
+        "listen",
+        "liste",
+        "trekkliste",
+        "amount",
+        "deduction",
+        "deductions",
+        "dues",
+        "of",
+        "the",
+        "all",
+        "a",
+        "betale",
+        "til",
+        "a",
+        "totals",
+        "summer",
+        "trekket",
+        "union",
+        "periode",
+    ];
+    let first = label.split(' ').next().unwrap_or("");
+    if matches!(first, "delsum" | "subtotal") || label.starts_with("sub total") {
+        return false;
+    }
+    label.split(' ').all(|w| {
+        GENERIC.contains(&w)
+            || norwegian::month_from_name(w).is_some()
+            || w.chars().all(|c| c.is_ascii_digit())
+    })
+}
+
+struct TotalRow {
+    label: String,
+    amount: Option<i64>,
+    lines_before: usize,
+}
+
+/// Reads rows of one grid under the current mapping.
+struct Extractor<'a> {
+    opts: &'a ParseOptions,
+    lines: Vec<ParsedLine>,
+    totals: Vec<TotalRow>,
+    context: Vec<String>,
+    warnings: Vec<String>,
+}
+
+impl Extractor<'_> {
+    fn text(row: &Row, col: Option<usize>) -> Option<String> {
+        col.and_then(|c| fields::cell_text(row.cell(c)))
+    }
+
+    fn name(row: &Row, m: &Mapping) -> Option<String> {
+        let first = Self::text(row, m.get(Field::FirstName));
+        let middle = Self::text(row, m.get(Field::MiddleName));
+        let last = Self::text(row, m.get(Field::LastName));
+        if first.is_some() || last.is_some() {
+            let parts: Vec<String> = [first, middle, last].into_iter().flatten().collect();
+            return Some(fields::tidy_name(&parts.join(" ")));
+        }
+        if let Some(t) = Self::text(row, m.get(Field::NameLastFirst)) {
+            return fields::full_name(&t, true);
+        }
+        Self::text(row, m.get(Field::Name)).and_then(|t| fields::full_name(&t, false))
+    }
+
+    fn amount(row: &Row, m: &Mapping) -> Option<i64> {
+        m.get(Field::NewAmount)
+            .and_then(|c| fields::amount_ore(row.cell(c)))
+            .or_else(|| {
+                m.get(Field::Amount)
+                    .and_then(|c| fields::amount_ore(row.cell(c)))
+            })
+    }
+
+    fn row(&mut self, row: &Row, m: &Mapping) {
+        if row.non_empty() == 0 {
+            return;
+        }
+        if let Some(label) = total_label(row, m) {
+            let has_id = m
+                .get(Field::NationalId)
+                .is_some_and(|c| fields::looks_like_national_id(row.cell(c)));
+            if !has_id {
+                let amount = Self::amount(row, m).or_else(|| {
+                    row.cells
+                        .iter()
+                        .rev()
+                        .filter(|c| !matches!(c, Cell::Text(t) if total_label_text(t)))
+                        .find_map(fields::amount_ore)
+                });
+                self.totals.push(TotalRow {
+                    label,
+                    amount,
+                    lines_before: self.lines.len(),
+                });
+                return;
+            }
+        }
+        let id = m
+            .get(Field::NationalId)
+            .and_then(|c| fields::national_id(row.cell(c), self.opts.accept_synthetic_ids));
+        let id_digits = id
+            .as_ref()
+            .is_some_and(|(s, _)| s.chars().filter(|c| c.is_ascii_digit()).count() >= 6);
+        let name = Self::name(row, m);
+        let amount = Self::amount(row, m);
+        let member = m
+            .get(Field::MemberNumber)
+            .and_then(|c| fields::id_text(row.cell(c)));
+        let employee = m
+            .get(Field::EmployeeNumber)
+            .and_then(|c| fields::id_text(row.cell(c)));
+        let birth = m
+            .get(Field::BirthDate)
+            .and_then(|c| fields::birth_date_value(row.cell(c)));
+        let has_name = name
+            .as_ref()
+            .is_some_and(|n| n.chars().any(char::is_alphabetic));
+        let person = id_digits
+            || has_name
+                && (amount.is_some() || member.is_some() || employee.is_some() || birth.is_some())
+            || (member.is_some() || employee.is_some())
+                && amount.is_some()
+                && m.get(Field::Name).is_none()
+                && m.get(Field::LastName).is_none();
+        if !person || is_page_footer(&row.joined_text()) {
+            self.context.push(row.joined_text());
+            return;
+        }
+        let end_cell = m.get(Field::EndDate).map(|c| row.cell(c));
+        let end_date = end_cell.and_then(fields::date_value);
+        if let Some(c) = end_cell {
+            if end_date.is_none() && !c.is_empty() {
+                self.warnings.push(format!(
+                    "{} row {}: end date not understood",
+                    row.sheet, row.row
+                ));
+            }
+        }
+        let comments: Vec<String> = m
+            .comments
+            .iter()
+            .filter_map(|&c| fields::cell_text(row.cell(c)))
+            .collect();
+        let comment = if comments.is_empty() {
+            None
+        } else {
+            Some(comments.join("; "))
+        };
+        let (national_id, valid) = match id {
+            Some((s, v)) => (Some(s), v),
+            None => (None, true),
+        };
+        if !valid {
+            self.warnings.push(format!(
+                "{} row {}: national ID {} is not valid",
+                row.sheet,
+                row.row,
+                national_id
+                    .as_deref()
+                    .map(norwegian::mask_national_id)
+                    .unwrap_or_default()
+            ));
+        }
+        self.lines.push(ParsedLine {
+            national_id,
+            birth_date: birth,
+            name: name.filter(|n| n.chars().any(char::is_alphabetic)),
+            member_number: member,
+            employee_number: employee,
+            amount_ore: amount,
+            end_date,
+            comment,
+            sheet: row.sheet.clone(),
+            row: row.row,
+            national_id_valid: valid,
+        });
+    }
+}
+
+/// "Side 2 av 3", "Page 2 of 3", "Utskrevet 27.11.2026 side 1".
+fn is_page_footer(text: &str) -> bool {
+    let f = fields::fold(text);
+    let words: Vec<&str> = f.split(' ').collect();
+    words.windows(2).any(|w| {
+        matches!(w[0], "side" | "page" | "s" | "sida") && w[1].chars().all(|c| c.is_ascii_digit())
+    }) && words.len() <= 8
+}
+
+fn total_label_text(t: &str) -> bool {
+    let f = fields::fold(t);
+    matches!(
+        f.split(' ').next().unwrap_or(""),
+        "sum" | "totalt" | "total" | "totalsum" | "delsum" | "subtotal"
+    )
+}
+
+/// Column kinds guessed from content when no header row names them.
+fn content_mapping(rows: &[Row]) -> Option<Mapping> {
+    let width = rows.iter().map(|r| r.cells.len()).max().unwrap_or(0);
+    let mut cols = HashMap::new();
+    let mut best_id: Option<(usize, usize)> = None;
+    let mut best_name: Option<(usize, usize)> = None;
+    let mut amount_col = None;
+    for col in 0..width {
+        let cells: Vec<&Cell> = rows
+            .iter()
+            .map(|r| r.cell(col))
+            .filter(|c| !c.is_empty())
+            .collect();
+        if cells.len() < 2 {
+            continue;
+        }
+        let n = cells.len();
+        let ids = cells
+            .iter()
+            .filter(|c| fields::looks_like_national_id(c))
+            .count();
+        if ids * 2 >= n && best_id.is_none_or(|(_, k)| ids > k) {
+            best_id = Some((col, ids));
+            continue;
+        }
+        let names = cells
+            .iter()
+            .filter(|c| match c {
+                Cell::Text(t) => {
+                    t.chars().filter(|ch| ch.is_alphabetic()).count() >= 3
+                        && (t.trim().contains(' ') || t.contains(','))
+                        && norwegian::parse_amount_ore(t).is_none()
+                }
+                _ => false,
+            })
+            .count();
+        if names * 2 >= n && best_name.is_none_or(|(_, k)| names > k) {
+            best_name = Some((col, names));
+            continue;
+        }
+        let amounts = cells
+            .iter()
+            .filter(|c| match c {
+                Cell::Number(x) => x.fract() != 0.0 || x.abs() < 10_000.0,
+                Cell::Text(t) => norwegian::parse_amount_ore(t).is_some(),
+                _ => false,
+            })
+            .count();
+        if amounts * 2 >= n {
+            amount_col = Some(col);
+        }
+    }
+    if let Some((c, _)) = best_id {
+        cols.insert(Field::NationalId, c);
+    }
+    if let Some((c, _)) = best_name {
+        cols.insert(Field::Name, c);
+    }
+    if let Some(c) = amount_col {
+        cols.insert(Field::Amount, c);
+    }
+    let m = Mapping {
+        cols,
+        comments: Vec::new(),
+    };
+    (m.get(Field::NationalId).is_some()
+        || m.get(Field::Name).is_some() && m.get(Field::Amount).is_some())
+    .then_some(m)
+}
+
+/// A header named a birth-date column that holds national IDs (or the reverse):
+/// believe the content.
+fn correct_by_content(m: &mut Mapping, rows: &[Row]) {
+    let sample = |col: usize| -> Vec<&Cell> {
+        rows.iter()
+            .map(|r| r.cell(col))
+            .filter(|c| !c.is_empty())
+            .take(30)
+            .collect()
+    };
+    if let (Some(b), None) = (m.get(Field::BirthDate), m.get(Field::NationalId)) {
+        let cells = sample(b);
+        let ids = cells
+            .iter()
+            .filter(|c| fields::looks_like_national_id(c))
+            .count();
+        if !cells.is_empty() && ids * 2 > cells.len() {
+            m.cols.remove(&Field::BirthDate);
+            m.cols.insert(Field::NationalId, b);
+        }
+    }
+    if let (Some(n), None) = (m.get(Field::NationalId), m.get(Field::BirthDate)) {
+        let cells = sample(n);
+        let ids = cells
+            .iter()
+            .filter(|c| fields::looks_like_national_id(c))
+            .count();
+        let dates = cells
+            .iter()
+            .filter(|c| fields::birth_date_value(c).is_some())
+            .count();
+        if !cells.is_empty() && ids == 0 && dates * 2 > cells.len() {
+            m.cols.remove(&Field::NationalId);
+            m.cols.insert(Field::BirthDate, n);
+        }
+    }
+    // An unnamed column full of national IDs.
+    if m.get(Field::NationalId).is_none() {
+        let used: Vec<usize> = m
+            .cols
+            .values()
+            .copied()
+            .chain(m.comments.iter().copied())
+            .collect();
+        let width = rows
+            .iter()
+            .take(200)
+            .map(|r| r.cells.len())
+            .max()
+            .unwrap_or(0);
+        for col in (0..width).filter(|c| !used.contains(c)) {
+            let cells = sample(col);
+            let ids = cells
+                .iter()
+                .filter(|c| fields::national_id(c, true).is_some_and(|(_, v)| v))
+                .count();
+            if cells.len() >= 2 && ids * 5 >= cells.len() * 4 {
+                m.cols.insert(Field::NationalId, col);
+                break;
+            }
+        }
+    }
+}
+
+/// Extract the people, totals and surrounding text from all grids.
+pub fn extract(grids: &[Grid], opts: &ParseOptions) -> ParsedList {
+    let mut ex = Extractor {
+        opts,
+        lines: Vec::new(),
+        totals: Vec::new(),
+        context: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let mut any_table = false;
+    // Text above tables first: identifiers written there win over footers.
+    let mut titles: Vec<String> = Vec::new();
+    for grid in grids {
+        let rows = &grid.rows;
+        let mut mapping: Option<Mapping> = None;
+        let mut grid_context = Vec::new();
+        let mut i = 0;
+        while i < rows.len() {
+            let row = &rows[i];
+            if row.non_empty() == 0 {
+                i += 1;
+                continue;
+            }
+            if let Some((mut m, span)) = detect_header(rows, i) {
+                correct_by_content(&mut m, &rows[i + span..]);
+                mapping = Some(m);
+                any_table = true;
+                i += span;
+                continue;
+            }
+            match &mapping {
+                Some(m) => ex.row(row, m),
+                None => grid_context.push(row.joined_text()),
+            }
+            i += 1;
+        }
+        titles.extend(grid_context);
+    }
+    // No header anywhere: guess columns from content, grid by grid.
+    if !any_table {
+        for grid in grids {
+            if let Some(m) = content_mapping(&grid.rows) {
+                any_table = true;
+                titles.clear();
+                for row in &grid.rows {
+                    ex.row(row, &m);
+                }
+            }
+        }
+    }
+    let mut list = ParsedList {
+        readable: true,
+        ..Default::default()
+    };
+    if !any_table || ex.lines.is_empty() {
+        list.warnings.push("no table of people found".into());
+    }
+    titles.append(&mut ex.context);
+    let ids = super::ids::from_text(&titles);
+    list.list_number = ids.list_number;
+    list.employer_id = ids.employer_id;
+    list.org_number = ids.org_number;
+    list.period = ids.period;
+    list.declared_total_ore = declared_total(&ex.totals, ex.lines.len());
+    let sum: i64 = ex.lines.iter().filter_map(|l| l.amount_ore).sum();
+    if let Some(total) = list.declared_total_ore {
+        if total != sum {
+            ex.warnings.push(format!(
+                "declared total {} differs from the sum of the lines {}",
+                norwegian::format_amount_ore(total),
+                norwegian::format_amount_ore(sum)
+            ));
+        }
+    }
+    list.lines = ex.lines;
+    list.warnings.extend(ex.warnings);
+    list
+}
+
+/// The grand total: the last total row that is not a subtotal; with only section sums,
+/// none.
+fn declared_total(totals: &[TotalRow], n_lines: usize) -> Option<i64> {
+    let grand: Vec<&TotalRow> = totals.iter().filter(|t| is_grand_total(&t.label)).collect();
+    if let Some(t) = grand.iter().rev().find(|t| t.amount.is_some()) {
+        return t.amount;
+    }
+    // A single labelled sum after all lines ("Sum avdeling" with one section) is the total.
+    if totals.len() == 1 && totals[0].lines_before == n_lines {
+        return totals[0].amount;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grand_totals() {
+        assert!(is_grand_total("sum"));
+        assert!(is_grand_total("totalt"));
+        assert!(is_grand_total("sum trekk november 2026"));
+        assert!(!is_grand_total("sum kjokken"));
+        assert!(!is_grand_total("delsum"));
+    }
+}
