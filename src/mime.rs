@@ -572,6 +572,9 @@ struct HtmlText {
     quote_depth: usize,
     cell_in_row: usize,
     pending_space: bool,
+    /// Length of the output when the current paragraph opened: an empty paragraph
+    /// (`<p>&nbsp;</p>`, Outlook's blank line) becomes a blank line.
+    block_start: Option<usize>,
 }
 
 impl HtmlText {
@@ -652,6 +655,17 @@ impl HtmlText {
             | "center" | "dl" | "dt" | "dd" | "tbody" | "thead" | "body" => {
                 if self.skip_depth == 0 && !self.line_start() {
                     self.newline();
+                }
+                if matches!(name.as_str(), "p" | "div") && self.skip_depth == 0 {
+                    if closing {
+                        if self.block_start == Some(self.out.len()) {
+                            self.push_prefix();
+                            self.newline();
+                        }
+                        self.block_start = None;
+                    } else {
+                        self.block_start = Some(self.out.len());
+                    }
                 }
                 if name == "li" && !closing && self.skip_depth == 0 {
                     self.push_prefix();

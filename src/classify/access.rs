@@ -2,7 +2,7 @@
 //! e-mail and mobile — from labelled lines, tables, free text and signatures, in Norwegian or
 //! English — validated and normalised, with what is missing or invalid named.
 use super::numbers::{is_valid_org_number, normalise_phone};
-use super::text::split_body;
+use super::text::{head, split_body, READ_LIMIT};
 use super::AccessFields;
 use crate::mime::Mail;
 use regex::Regex;
@@ -323,7 +323,7 @@ fn label_kind(label: &str) -> Option<Field> {
 /// Extract the access-request fields of a mail (SPEC §6).
 pub fn extract_access(mail: &Mail) -> AccessFields {
     let own = own_side_addresses(mail);
-    let sections = split_body(&mail.text, &mail.subject);
+    let sections = split_body(head(&mail.text, READ_LIMIT), &mail.subject);
     let mut lines: Vec<String> = sections.fresh.lines().map(str::to_string).collect();
     // A forwarded request carries its data in the forwarded part.
     if super::text::is_forward_subject(&mail.subject) || sections.fresh.trim().len() < 40 {
@@ -339,7 +339,7 @@ pub fn extract_access(mail: &Mail) -> AccessFields {
 
     // The HTML alternative can hold what the plain one lost (tables).
     if !fields.missing.is_empty() && !mail.html_text.trim().is_empty() {
-        let html_sections = split_body(&mail.html_text, &mail.subject);
+        let html_sections = split_body(head(&mail.html_text, READ_LIMIT), &mail.subject);
         let html_lines: Vec<String> = html_sections.fresh.lines().map(str::to_string).collect();
         let mut html_found = Found::default();
         scan_lines(&html_lines, &mut html_found, &own, usize::MAX);

@@ -41,7 +41,7 @@ static PLATFORM: LazyLock<Regex> = LazyLock::new(|| {
 /// Wanting to get in: access, a user, a login.
 static ACCESS_WORD: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"tilgang|\baccess\b|innlogg|pålogg|\blog ?in\b|\blog-in\b|\blogg(e)? (inn|på)\b|\bsign[- ]?(in|on|up)\b|brukernavn|brukerkonto|bruker-?id\b|brukerprofil|\b(en|egen|ny|nye|opprette|oppretta|registrere) brukere?\b|\bbrukere? (i|til|for|på) (winorg|trekksentral|portal)|\baccount\b|\busers?\b|\busername|passord|password|credentials|\bta i bruk\b|\btatt i bruk\b|begynne å bruke|\bstart using\b|\bbegin using\b|\bregistrere (oss|virksomheten|bedriften|firmaet)|\bregister (us|our company)|\bonboard|\bkobles? (på|til)",
+        r"tilgang|\baccess\b|innlogg|pålogg|\blog ?in\b|\blog-in\b|\blogg(e)? (inn|på)\b|\bsign[- ]?(in|on|up)\b|brukernavn|brukerkonto|bruker-?id\b|brukerprofil|\b(en|egen|ny|nye|opprette|oppretta|registrere) brukere?\b|\bbrukere? (i|til|for|på) (winorg|trekksentral|portal)|\baccount\b|\busers?\b|\busername|passord|password|credentials|\bta i bruk\b|\btatt i bruk\b|begynne å bruke|\bstart using\b|\bbegin using\b|\b(levere|sende|rapportere|submit|deliver|send)\w* .{0,40}\b(via|i|gjennom|through|in|using|på) (winorg|trekksentral|portal)|\bregistrere (oss|virksomheten|bedriften|firmaet)|\bregister (us|our company)|\bonboard|\bkobles? (på|til)",
     )
 });
 
@@ -78,7 +78,7 @@ static INVOICE_COPY_STRONG: LazyLock<Regex> = LazyLock::new(|| {
 
 static COPY_WORD: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\bkopi|\bcop(y|ies)\b|duplikat|duplicate|på nytt|\bigjen\b|\bagain\b|\bre-?send|tilsendt|sendt over|send(e)? (oss|meg)|send (us|me)\b|ikke (har )?(mottatt|fått)|aldri (mottatt|fått)|not (received|got)|haven'?t (received|got)|never (received|got)|did not (receive|get)|didn'?t (receive|get)|finner (den |fakturaen |ikke )?(ikke|den)\b|can'?t find|cannot find|could not find|couldn'?t find|mistet|forlagt|\blost\b|slettet|deleted|\bpdf\b|forsvunnet",
+        r"\bkopi|\bcop(y|ies)\b|duplikat|duplicate|på nytt|\bigjen\b|\bagain\b|\bre-?send|tilsendt|sendt over|send(e)? (oss|meg)|send (us|me)\b|ikke (har )?(mottatt|fått)|aldri (mottatt|fått)|not (received|got)|haven'?t (received|got)|never (received|got)|did not (receive|get)|didn'?t (receive|get)|finner (den |fakturaen |ikke )?(ikke|den)\b|can'?t find|cannot find|could not find|couldn'?t find|mistet|forlagt|\blost\b|slettet|deleted|\bpdf\b|forsvunnet|ikke vedlagt|not attached|\bmangler\b|\bmissing\b|kan (dere|du) sende|(could|can|would) you (please )?send|please send",
     )
 });
 

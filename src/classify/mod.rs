@@ -110,7 +110,8 @@ const ACCESS_THREAD_BONUS: f32 = 4.0;
 
 /// Classify a decoded message.
 pub fn classify(mail: &Mail) -> Classification {
-    let sections = text::split_body(&mail.text, &mail.subject);
+    let body = text::head(&mail.text, text::READ_LIMIT);
+    let sections = text::split_body(body, &mail.subject);
     let signals = auto::signals(mail);
     let sender_never = auto::sender_never_answered(mail);
     let has_list = mail.attachments.iter().any(|a| a.looks_like_list());
@@ -142,7 +143,7 @@ pub fn classify(mail: &Mail) -> Classification {
     };
 
     let lang_text = if sections.fresh.trim().is_empty() {
-        format!("{}\n{}", mail.subject, mail.text)
+        format!("{}\n{}", mail.subject, body)
     } else {
         format!("{subject}\n{}", sections.fresh)
     };
@@ -153,7 +154,7 @@ pub fn classify(mail: &Mail) -> Classification {
         .iter()
         .filter_map(|a| a.file_name.as_deref())
         .collect();
-    let references = refs::collect(&mail.subject, &mail.text, &file_names);
+    let references = refs::collect(&mail.subject, body, &file_names);
 
     let never_answer = sender_never || matches!(kind, Kind::AutoReply | Kind::Bounce) || bulk;
     let access = (kind == Kind::AccessRequest).then(|| extract_access(mail));
@@ -194,15 +195,18 @@ fn intent_scores(subject: &str, sections: &text::Sections, token: Option<&str>) 
 /// The intent with the highest score, when it reaches the threshold; ties go to the more
 /// specific request (access, then invoice copy, then change).
 fn decide(s: kind::Scores) -> Kind {
-    let mut best = (Kind::Question, kind::THRESHOLD - f32::EPSILON);
+    let mut best: Option<(Kind, f32)> = None;
     for (k, v) in [
         (Kind::AccessRequest, s.access),
         (Kind::InvoiceCopyRequest, s.invoice),
         (Kind::ChangeRequest, s.change),
     ] {
-        if v > best.1 {
-            best = (k, v);
+        if v >= kind::THRESHOLD && best.is_none_or(|(_, b)| v > b) {
+            best = Some((k, v));
         }
     }
-    best.0
+    best.map_or(Kind::Question, |(k, _)| k)
 }
+
+#[cfg(test)]
+mod tests;

@@ -167,6 +167,22 @@ fn header_block_follows(lines: &[&str], i: usize) -> bool {
         >= 1
 }
 
+/// What the classifier reads of a body: people's messages are short, and a bounded prefix
+/// keeps hostile megabyte bodies cheap.
+pub const READ_LIMIT: usize = 64 * 1024;
+
+/// The first `max` bytes of `s`, cut on a character boundary.
+pub fn head(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while end > 0 && !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 /// Lines of `text` with `>` quote markers removed (for reading quoted content itself).
 pub fn unquote(text: &str) -> String {
     text.lines()
