@@ -82,7 +82,7 @@ static PHONE_ANY: LazyLock<Regex> = LazyLock::new(|| re(PHONE_NUM));
 /// An org number with its label anywhere in a line ("org.nr. 968250620", "Org.nr: 936 048 048").
 static ORG_INLINE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?:\borg(?:anisasjons)?\.?\s*-?\s*(?:nr|nummer|no|number)\b\.?|organisasjonsnummer(?:et)?|organisasjonsnr\.?|organi[sz]ation(?:al)?\s+(?:number|no\.?|nr\.?)|\borgnr\.?|foretaksnummer|company\s+(?:registration\s+)?(?:number|no\.?))(?:\s*\([^)]*\))?\s*(?:er|is|:|=|-)?\s*(?:no\s*)?(?P<num>\d[\d \u{a0}.]{5,14}\d)",
+        r"(?i)(?:\borg(?:anisasjons)?\.?\s*-?\s*(?:nr|nummer|no|number)\b\.?|organisasjonsnummer(?:et)?|organisasjonsnr\.?|organi[sz]ation(?:al)?\s+(?:number|no\.?|nr\.?)|\borgnr\.?|foretaksnummer|company\s+(?:registration\s+)?(?:number|no\.?))(?:\s*\([^)]*\))?[^\d\n]{0,25}?(?:no\s*)?(?P<num>\d[\d \u{a0}.]{5,14}\d)",
     )
 });
 
@@ -368,11 +368,13 @@ fn own_side_addresses(mail: &Mail) -> Vec<String> {
 }
 
 fn clean_line(line: &str) -> String {
+    // Tabs separate table cells in plain renderings of tables.
     let l = line
-        .replace(['\u{a0}', '\t'], " ")
+        .replace('\t', " | ")
+        .replace('\u{a0}', " ")
         .replace("**", "")
         .replace('\u{200b}', "");
-    let l = l.trim();
+    let l = l.trim().trim_matches(['|', ' ']);
     let l = l.trim_start_matches(['-', '*', '•', '·', '–', '>']).trim();
     l.to_string()
 }
@@ -494,6 +496,13 @@ fn labelled_pairs(line: &str, pos: usize, found: &mut Found, own: &[String]) {
     if let Some((label, value)) = split_label(line) {
         if let Some(field) = label_kind(label) {
             take_labelled(found, field, value, pos, own);
+            return;
+        }
+    }
+    // "Firma      Acme AS": a table row laid out with spaces.
+    if let Some((label, value)) = line.split_once("  ") {
+        if let Some(field) = label_kind(label) {
+            take_labelled(found, field, value.trim(), pos, own);
         }
     }
 }
@@ -754,8 +763,13 @@ fn signature(lines: &[String], found: &mut Found, subject_pos: usize) {
             continue;
         }
         // Name line (a first name after "Hilsen" may be completed by the full name below).
-        if let Some(n) = clean_name(line) {
-            if COMPANY.find(line).is_none() && !TITLE.is_match(line) {
+        let name_part = line
+            .split(['|', ',', '/', '('])
+            .next()
+            .unwrap_or(line)
+            .trim();
+        if let Some(n) = clean_name(name_part) {
+            if COMPANY.find(name_part).is_none() && !TITLE.is_match(name_part) {
                 match &name {
                     None if k <= 1 => {
                         name = Some((n, *pos));
@@ -946,7 +960,7 @@ fn choose(found: &Found, mail: &Mail) -> AccessFields {
 
     let mut name = best(&found.name, |c| (c.prio, 0, c.pos)).map(|c| c.value.clone());
     // A first name alone is completed by a fuller form of it found elsewhere.
-    if let Some(n) = &name {
+    if let Some(n) = name.as_ref().filter(|n| !n.contains(' ')) {
         if let Some(longer) = found
             .name
             .iter()
@@ -1330,6 +1344,140 @@ mod tests {
         assert_eq!(f.mobile.as_deref(), Some("+4793456789"));
         assert_eq!(f.company_name, None);
         assert_eq!(f.requester_name.as_deref(), Some("Jorunn Myrvoll"));
+    }
+
+    #[test]
+    fn signature_with_pipes_and_two_phones() {
+        let m = mail(
+            "ola@fjordkraft.example",
+            "Ola Nordmann",
+            "Tilgang til trekksentralen",
+            "Hei,\n\nVi ønsker tilgang til Winorg trekksentral. Organisasjonsnummeret vårt er 958 680 538.\n\nMed vennlig hilsen\n\nOla Nordmann | Lønnsansvarlig\nFjordkraft Bygg AS\nTlf: 22 33 44 55 | Mob: 934 56 789\nola@fjordkraft.example | www.fjordkraft.example\n",
+        );
+        assert_eq!(
+            extract_access(&m),
+            fields(
+                "Fjordkraft Bygg AS",
+                "958680538",
+                "Ola Nordmann",
+                "ola@fjordkraft.example",
+                "+4793456789",
+                &[]
+            )
+        );
+    }
+
+    #[test]
+    fn tab_separated_plain_table() {
+        let m = mail(
+            "kari@x.example",
+            "",
+            "Tilgang",
+            "Opplysninger:\n\nFirma\tSolberg Renhold AS\nOrg.nr.\t937 633 912\nNavn\tKari Holm\nE-post\tkari.holm@x.example\nMobil\t452 18 930\n",
+        );
+        assert_eq!(
+            extract_access(&m),
+            fields(
+                "Solberg Renhold AS",
+                "937633912",
+                "Kari Holm",
+                "kari.holm@x.example",
+                "+4745218930",
+                &[]
+            )
+        );
+    }
+
+    #[test]
+    fn company_in_running_text_and_bare_mobile_in_signature() {
+        let m = mail(
+            "lise@bakeri.example",
+            "Lise",
+            "Winorg",
+            "Hei!\nVi i Solstrand Bakeri AS ønsker å ta i bruk Winorg trekksentral. Org nr 958680538.\n\nHilsen\nLise Solstrand\nDaglig leder\n+47 934 56 789\n",
+        );
+        assert_eq!(
+            extract_access(&m),
+            fields(
+                "Solstrand Bakeri AS",
+                "958680538",
+                "Lise Solstrand",
+                "lise@bakeri.example",
+                "+4793456789",
+                &[]
+            )
+        );
+    }
+
+    #[test]
+    fn contact_line_with_everything() {
+        let m = mail(
+            "post@firma.example",
+            "Firma Post",
+            "Tilgang",
+            "Firma: Nordvik Rør AS\nOrg.nr.: 958 680 538\nKontaktperson: Ola Nordvik, tlf. 934 56 789, ola@nordvik.example\n",
+        );
+        assert_eq!(
+            extract_access(&m),
+            fields(
+                "Nordvik Rør AS",
+                "958680538",
+                "Ola Nordvik",
+                "ola@nordvik.example",
+                "+4793456789",
+                &[]
+            )
+        );
+    }
+
+    #[test]
+    fn english_labels_and_phone_with_parenthesis() {
+        let m = mail(
+            "emma@x.example",
+            "Emma Clarke",
+            "Access",
+            "Company name: Nordkyst Shipping ASA\nOrg. no.: NO 980 328 465 MVA\nFull name: Emma Clarke\nEmail address: payroll@x.example\nPhone (mobile): (+47) 976 54 321\n",
+        );
+        assert_eq!(
+            extract_access(&m),
+            fields(
+                "Nordkyst Shipping ASA",
+                "980328465",
+                "Emma Clarke",
+                "payroll@x.example",
+                "+4797654321",
+                &[]
+            )
+        );
+    }
+
+    #[test]
+    fn nothing_given_names_everything_but_email() {
+        let m = mail(
+            "x@y.example",
+            "",
+            "Tilgang",
+            "Hei, vi vil ha tilgang til trekksentralen.",
+        );
+        let f = extract_access(&m);
+        assert_eq!(f.email.as_deref(), Some("x@y.example"));
+        assert_eq!(
+            f.missing,
+            vec!["company_name", "org_number", "requester_name", "mobile"]
+        );
+    }
+
+    #[test]
+    fn wrong_length_mobile_is_kept_and_named() {
+        let m = mail(
+            "a@b.example",
+            "Ann Berg",
+            "Tilgang",
+            "Firma: Berg AS\nOrg.nr: 958680538\nNavn: Ann Berg\nMobil: 934 56 78\n",
+        );
+        let f = extract_access(&m);
+        assert_eq!(f.mobile.as_deref(), Some("+479345678"));
+        assert_eq!(f.missing, vec!["mobile"]);
     }
 
     #[test]
