@@ -135,6 +135,11 @@ impl Attachment {
             return false;
         }
         if let Some(ext) = self.extension() {
+            // A PDF named as an invoice, receipt or form is that document, not a list
+            // (unless the name also says list/deduction).
+            if ext == "pdf" && names_other_document(&name) && !names_list(&name) {
+                return false;
+            }
             if LIST_EXTENSIONS.contains(&ext.as_str()) {
                 // A plain-text part is only a list when it carries a file name that says so;
                 // inline text without a name is a body fragment (checked by the caller).
@@ -148,6 +153,40 @@ impl Attachment {
         }
         LIST_CONTENT_TYPES.contains(&ct.as_str())
     }
+}
+
+fn names_other_document(name: &str) -> bool {
+    [
+        "faktura",
+        "invoice",
+        "kvittering",
+        "receipt",
+        "skjema",
+        "fullmakt",
+        "avtale",
+        "contract",
+        "kontrakt",
+        "signatur",
+        "signature",
+        "purring",
+        "kreditnota",
+    ]
+    .iter()
+    .any(|w| name.contains(w))
+}
+
+fn names_list(name: &str) -> bool {
+    [
+        "trekk",
+        "liste",
+        "list",
+        "kontingent",
+        "fagforening",
+        "union",
+        "dues",
+    ]
+    .iter()
+    .any(|w| name.contains(w))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -870,6 +909,9 @@ mod tests {
         assert!(!a(Some("logo.pdf"), "image/png", true).looks_like_list());
         assert!(!a(Some("notat.docx"), "application/msword", false).looks_like_list());
         assert!(!a(None, "message/delivery-status", false).looks_like_list());
+        assert!(!a(Some("Faktura 20268782.pdf"), "application/pdf", false).looks_like_list());
+        assert!(a(Some("Trekkliste og faktura.pdf"), "application/pdf", false).looks_like_list());
+        assert!(!a(Some("ATT00001.txt"), "text/plain", false).looks_like_list());
     }
 
     #[test]

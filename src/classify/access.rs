@@ -269,7 +269,7 @@ static LABEL_ORG: LazyLock<Regex> = LazyLock::new(|| {
 });
 static LABEL_PHONE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^(mobil\w*|mob|mobile( phone| number| no)?|cell( phone)?|cellphone|tlf|telefon\w*|tel|phone( number| no)?|telephone( number)?|direkte|direct( line)?|kontakttelefon|sentralbord|switchboard|m|t)(\s+(til|for|to|of)\s+.{0,25})?$",
+        r"(?i)^(mobil\w*|mob|mobile|cell\w*|tlf|telefon\w*|tel|phone|telephone|direkte|direct|kontakttelefon|sentralbord|switchboard|m|t)\b",
     )
 });
 static LABEL_COMPANY: LazyLock<Regex> = LazyLock::new(|| {
@@ -279,7 +279,7 @@ static LABEL_COMPANY: LazyLock<Regex> = LazyLock::new(|| {
 });
 static LABEL_NAME: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^(navn|fullt navn|ditt navn|namn|fornavn og etternavn|kontaktperson\w*|kontakt|navn på (kontaktperson|bruker|søker)\w*|brukerens navn|bruker|søker|bestiller|innsender|ansvarlig|name|full name|your name|contact|contact person|contact name|requester|requested by|applicant|user|person|sender)(\s*\([^)]*\))?$",
+        r"(?i)\bnavn\b|\bnavnet\b|\bnamn\b|\bname\b|fornavn|etternavn|kontaktperson|contact person|^kontakt$|^contact$|^requester|^requested by|^applicant|^søker$|^bestiller$|^innsender$|^ansvarlig$|^bruker$|^user$|^person$|^sender$",
     )
 });
 
@@ -306,7 +306,7 @@ fn label_kind(label: &str) -> Option<Field> {
         return Some(Field::Email);
     }
     if LABEL_PHONE.is_match(&l) {
-        let mobile = l.starts_with("mob") || l.starts_with("cell") || l == "m";
+        let mobile = l.contains("mob") || l.contains("cell") || l == "m";
         return Some(Field::Phone(mobile));
     }
     if LABEL_COMPANY.is_match(&l) && !l.contains("kontakt") && !l.contains("contact") {
@@ -375,6 +375,10 @@ fn clean_line(line: &str) -> String {
         .replace("**", "")
         .replace('\u{200b}', "");
     let l = l.trim().trim_matches(['|', ' ']);
+    // The signature delimiter "-- " stays recognisable.
+    if l == "--" {
+        return l.to_string();
+    }
     let l = l.trim_start_matches(['-', '*', '•', '·', '–', '>']).trim();
     l.to_string()
 }
@@ -382,6 +386,10 @@ fn clean_line(line: &str) -> String {
 /// Scan the lines for labelled values, inline phrases, company names and a signature.
 fn scan_lines(lines: &[String], found: &mut Found, own: &[String], subject_pos: usize) {
     let cleaned: Vec<String> = lines.iter().map(|l| clean_line(l)).collect();
+    let body_end = subject_pos.min(cleaned.len());
+    // The closing line ("Mvh") and what follows it.
+    let sig_from =
+        signature_start(&cleaned[..body_end]).map_or(usize::MAX, |(s, _)| s.saturating_sub(1));
     let mut pending_label: Option<Field> = None;
 
     for (pos, line) in cleaned.iter().enumerate() {
@@ -454,16 +462,25 @@ fn scan_lines(lines: &[String], found: &mut Found, own: &[String], subject_pos: 
             }
         }
         company_mentions(line, pos, found, is_subject);
-        // Bare e-mail addresses: given explicitly, though without a label.
-        for m in EMAIL.find_iter(line) {
-            let e = m.as_str().to_lowercase();
-            if !own.contains(&e) {
-                found.push(Field::Email, e, SIGNATURE, pos);
+        // Bare e-mail addresses in the message itself are given explicitly, though without a
+        // label; one in a signature is the company's contact address, not a request.
+        if pos < sig_from || pos == subject_pos {
+            for m in EMAIL.find_iter(line) {
+                let e = m.as_str().to_lowercase();
+                if !own.contains(&e) {
+                    found.push(Field::Email, e, SIGNATURE, pos);
+                }
             }
         }
         bare_numbers(line, pos, found);
     }
 
+    // A labelled e-mail inside the signature counts less than one in the message.
+    for c in found.email.iter_mut() {
+        if c.pos >= sig_from && c.pos != subject_pos && c.prio < SIGNATURE {
+            c.prio = SIGNATURE;
+        }
+    }
     signature(&cleaned, found, subject_pos);
 }
 
@@ -700,43 +717,38 @@ fn bare_numbers(line: &str, pos: usize, found: &mut Found) {
 
 /// Read the signature: the lines after "Mvh"/"Med vennlig hilsen"/"Best regards" (or after a
 /// "-- " delimiter): name line, title, company line, phone lines.
-fn signature(lines: &[String], found: &mut Found, subject_pos: usize) {
-    let body_end = subject_pos.min(lines.len());
-    let body = &lines[..body_end];
-    let mut start: Option<usize> = None;
-    let mut first_name: Option<String> = None;
+/// Where the signature begins: the line after the closing ("Mvh", "Best regards", "-- "),
+/// with a name written on the closing line itself; or the last paragraph when it starts
+/// with a name.
+fn signature_start(body: &[String]) -> Option<(usize, Option<String>)> {
     for (i, line) in body.iter().enumerate().rev() {
         if let Some(caps) = CLOSING.captures(line) {
             let rest = caps.name("rest").map_or("", |m| m.as_str()).trim();
             if rest.is_empty() {
-                start = Some(i + 1);
-                break;
+                return Some((i + 1, None));
             }
             if let Some(n) = clean_name(rest) {
-                first_name = Some(n);
-                start = Some(i + 1);
-                break;
+                return Some((i + 1, Some(n)));
             }
         }
         if line.trim() == "--" {
-            start = Some(i + 1);
+            return Some((i + 1, None));
         }
     }
-    // No closing: the last paragraph, when it starts with a name.
-    let start = match start {
-        Some(s) => s,
-        None => {
-            let mut s = body.len();
-            while s > 0 && !body[s - 1].trim().is_empty() {
-                s -= 1;
-            }
-            let para = &body[s..];
-            if para.len() >= 2 && para.first().is_some_and(|l| clean_name(l).is_some()) && s > 0 {
-                s
-            } else {
-                return;
-            }
-        }
+    let mut s = body.len();
+    while s > 0 && !body[s - 1].trim().is_empty() {
+        s -= 1;
+    }
+    let para = &body[s..];
+    (s > 0 && para.len() >= 2 && para.first().is_some_and(|l| clean_name(l).is_some()))
+        .then_some((s, None))
+}
+
+fn signature(lines: &[String], found: &mut Found, subject_pos: usize) {
+    let body_end = subject_pos.min(lines.len());
+    let body = &lines[..body_end];
+    let Some((start, first_name)) = signature_start(body) else {
+        return;
     };
 
     let sig: Vec<(usize, &String)> = body
@@ -1478,6 +1490,48 @@ mod tests {
         let f = extract_access(&m);
         assert_eq!(f.mobile.as_deref(), Some("+479345678"));
         assert_eq!(f.missing, vec!["mobile"]);
+    }
+
+    #[test]
+    fn company_mailbox_in_signature_is_not_the_login() {
+        let m = mail(
+            "kari.holm@solberg.example",
+            "Kari Holm",
+            "Tilgang",
+            "Hei, vi ønsker tilgang til trekksentralen. Org.nr. 937 633 912, mobil 452 18 930.\n\nMvh\nKari Holm\nSolberg Renhold AS\npost@solberg.example\n",
+        );
+        let f = extract_access(&m);
+        assert_eq!(f.email.as_deref(), Some("kari.holm@solberg.example"));
+        assert_eq!(f.company_name.as_deref(), Some("Solberg Renhold AS"));
+        assert!(f.missing.is_empty(), "{:?}", f.missing);
+    }
+
+    #[test]
+    fn email_named_in_the_message_wins() {
+        let m = mail(
+            "kari.holm@solberg.example",
+            "Kari Holm",
+            "Tilgang",
+            "Hei, vi ønsker tilgang til trekksentralen for lonn@solberg.example.\n\nMvh\nKari Holm\n",
+        );
+        assert_eq!(
+            extract_access(&m).email.as_deref(),
+            Some("lonn@solberg.example")
+        );
+    }
+
+    #[test]
+    fn dash_dash_signature() {
+        let m = mail(
+            "siv@bakeri.example",
+            "Siv",
+            "Tilgang til Winorg",
+            "Hei! Vi vil ha tilgang.\n\nHilsen Siv\n\n-- \nSiv Moen\nNordlys Bakeri AS\nMob 934 56 789\n",
+        );
+        let f = extract_access(&m);
+        assert_eq!(f.requester_name.as_deref(), Some("Siv Moen"));
+        assert_eq!(f.company_name.as_deref(), Some("Nordlys Bakeri AS"));
+        assert_eq!(f.mobile.as_deref(), Some("+4793456789"));
     }
 
     #[test]

@@ -45,6 +45,13 @@ static ACCESS_WORD: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Access to a document, not to the portal ("vi har ikke tilgang til fakturaen").
+static DOCUMENT_ACCESS: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"tilgang til (den |denne |selve |siste |forrige )?(listen|lista|trekklisten|trekklista|fakturaen|faktura|filen|fila|vedlegg\w*|dokument\w*|excel\w*|pdf\w*|e-?posten)|access to (the |this |that |your )?(list|invoice|file|attachment|document|spreadsheet|e-?mail)",
+    )
+});
+
 /// Asking for something.
 static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -145,6 +152,9 @@ pub fn score(text: &str) -> Scores {
         s.access += 1.0;
     }
     if HAS_ACCESS.is_match(&t) && !REQUEST.is_match(&t) {
+        s.access -= 3.0;
+    }
+    if DOCUMENT_ACCESS.is_match(&t) && !platform {
         s.access -= 3.0;
     }
 
@@ -250,6 +260,7 @@ mod tests {
             "Når er fristen for å sende trekklisten for desember?",
             "What is the membership fee for part-time employees?",
             "Vi bruker Visma. Kan vi sende listen som CSV?",
+            "Vi har ikke tilgang til listen dere sendte. Kan dere sende den på nytt?",
         ] {
             assert_eq!(best(t), "question", "{t}");
         }
