@@ -411,13 +411,16 @@ fn scan_lines(lines: &[String], found: &mut Found, own: &[String], subject_pos: 
                 continue;
             }
         }
-        if !is_subject && !line.contains(':') && !line.contains('|') && line.len() <= 42 {
+        if !is_subject
+            && !line.contains([':', '|', '@'])
+            && !line.chars().any(|c| c.is_ascii_digit())
+            && line.split_whitespace().count() <= 4
+            && line.len() <= 42
+        {
             // A table cell turned into a line of its own: "Firma" then "Acme AS".
             if let Some(field) = label_kind(line) {
-                if matches!(field, Field::Company | Field::Name) {
-                    pending_label = Some(field);
-                    continue;
-                }
+                pending_label = Some(field);
+                continue;
             }
         }
 

@@ -18,6 +18,11 @@ pub struct Sections {
 enum State {
     Fresh,
     Quoted,
+    /// After an "… skrev:" attribution: `>` lines are quoted; once they have been seen, an
+    /// unquoted line is the sender writing below the quote (bottom- or inline-posting).
+    QuotedAttribution {
+        seen_gt: bool,
+    },
     Forwarded,
 }
 
@@ -101,6 +106,16 @@ pub fn split_body(text: &str, subject: &str) -> Sections {
 
     for (i, line) in lines.iter().enumerate() {
         let trimmed = line.trim();
+        if let State::QuotedAttribution { seen_gt } = state {
+            if trimmed.starts_with('>') {
+                state = State::QuotedAttribution { seen_gt: true };
+                quoted.push(line);
+                continue;
+            }
+            if seen_gt && !trimmed.is_empty() {
+                state = State::Fresh;
+            }
+        }
         if state != State::Forwarded && FORWARD_MARKER.is_match(trimmed) {
             state = State::Forwarded;
             forwarded.push(line);
@@ -139,12 +154,15 @@ pub fn split_body(text: &str, subject: &str) -> Sections {
                         }
                     }
                 }
-                state = below;
+                state = match below {
+                    State::Quoted => State::QuotedAttribution { seen_gt: false },
+                    other => other,
+                };
             }
         }
         match state {
             State::Fresh => fresh.push(line),
-            State::Quoted => quoted.push(line),
+            State::Quoted | State::QuotedAttribution { .. } => quoted.push(line),
             State::Forwarded => forwarded.push(line),
         }
     }
@@ -243,6 +261,14 @@ mod tests {
         let s = split_body(t, "Re: Søknad");
         assert_eq!(s.fresh, "Hei,\n\nMobilnummeret mitt er 934 56 789.");
         assert!(s.quoted.starts_with("Den 10.11.2026"));
+    }
+
+    #[test]
+    fn bottom_posting_is_fresh() {
+        let t = "Den 10.11.2026 09:41, skrev Forbundet:\n> Vi trenger mobilnummer.\n> Mvh\n\nMobil: 934 56 789\n\nJorunn";
+        let s = split_body(t, "Re: Tilgang");
+        assert_eq!(s.fresh, "Mobil: 934 56 789\n\nJorunn");
+        assert!(s.quoted.contains("Vi trenger mobilnummer."));
     }
 
     #[test]
