@@ -121,6 +121,13 @@ static COMPANY_CUE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// A cue and the capitalised words after it.
+static COMPANY_AFTER_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?:(?i:jobber|arbeider|ansatt|ansvar|ansvarlig)\s+(?:(?i:for lønn(?:en|sarbeidet)?)\s+)?(?i:i|hos|for|på|ved)|(?i:lønnsansvarlig|lønnsmedarbeider|regnskapsansvarlig|daglig leder)\s+(?i:i|hos|for|ved)|(?i:på vegne av|vi i|vi hos|on behalf of|we at|here at)|(?i:work|working|employed)\s+(?i:at|for|by|in))\s+(?P<co>\p{Lu}[\p{L}\d'’.&-]*(?:[ \u{a0}]+(?:\p{Lu}[\p{L}\d'’.&-]*|&|og|and|of)){0,5})",
+    )
+});
+
 /// Words after a company name that make it the requester ("X AS ønsker tilgang").
 static COMPANY_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -460,7 +467,12 @@ fn scan_lines(lines: &[String], found: &mut Found, own: &[String], subject_pos: 
             }
         }
         for caps in NAME_INLINE.captures_iter(line) {
-            if let Some(name) = caps.name("name").and_then(|m| clean_name(m.as_str())) {
+            let Some(m) = caps.name("name") else { continue };
+            // "Jeg er Lønnsansvarlig", "Dette er Acme AS": a title or a company, no name.
+            if TITLE.is_match(m.as_str()) || COMPANY.is_match(m.as_str()) {
+                continue;
+            }
+            if let Some(name) = clean_name(m.as_str()) {
                 found.push(Field::Name, name, FREE_TEXT, pos);
             }
         }
@@ -652,6 +664,16 @@ fn looks_like_org_number_context(line: &str, num_start: usize) -> bool {
 
 /// Company names written in running text or in the subject.
 fn company_mentions(line: &str, pos: usize, found: &mut Found, is_subject: bool) {
+    // "jobber i Grønli Barnehager": after a cue the name needs no legal form.
+    if !is_subject {
+        for caps in COMPANY_AFTER_CUE.captures_iter(line) {
+            if let Some(c) = caps.name("co").and_then(|m| clean_company(m.as_str())) {
+                if !TITLE.is_match(&c) || COMPANY.is_match(&c) {
+                    found.push(Field::Company, c, FREE_TEXT, pos);
+                }
+            }
+        }
+    }
     for caps in COMPANY.captures_iter(line) {
         let Some(m) = caps.name("co") else { continue };
         let Some(name) = clean_company(m.as_str()) else {
@@ -941,6 +963,12 @@ fn clean_company(s: &str) -> Option<String> {
         .trim_end_matches([',', '.', ';', ':', '-', '–'])
         .trim();
     let mut words: Vec<&str> = s.split_whitespace().collect();
+    while words
+        .last()
+        .is_some_and(|w| matches!(*w, "og" | "and" | "of" | "&" | "i" | "for"))
+    {
+        words.pop();
+    }
     while words.len() > 1
         && COMPANY_LEADING_NOISE.contains(&words[0].to_lowercase().trim_matches([',', ':']))
     {
@@ -1535,6 +1563,27 @@ mod tests {
         assert_eq!(f.requester_name.as_deref(), Some("Siv Moen"));
         assert_eq!(f.company_name.as_deref(), Some("Nordlys Bakeri AS"));
         assert_eq!(f.mobile.as_deref(), Some("+4793456789"));
+    }
+
+    #[test]
+    fn company_after_cue_without_legal_form() {
+        let m = mail(
+            "kari@gronli.example",
+            "Kari Li",
+            "Tilgang",
+            "Hei, jeg jobber i Grønli Barnehager og vil gjerne ha tilgang til trekksentralen. Jeg er lønnsansvarlig. Org.nr. 936048048, mobil 917 23 456.\n\nHilsen Kari Li\n",
+        );
+        assert_eq!(
+            extract_access(&m),
+            fields(
+                "Grønli Barnehager",
+                "936048048",
+                "Kari Li",
+                "kari@gronli.example",
+                "+4791723456",
+                &[]
+            )
+        );
     }
 
     #[test]
