@@ -41,7 +41,7 @@ static PLATFORM: LazyLock<Regex> = LazyLock::new(|| {
 /// Wanting to get in: access, a user, a login.
 static ACCESS_WORD: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"tilgang|\baccess\b|innlogg|pålogg|\blog ?in\b|\blog-in\b|\blogg(e)? (inn|på)\b|\bsign[- ]?(in|on|up)\b|brukernavn|brukerkonto|bruker-?id\b|brukerprofil|\b(en|egen|ny|nye|opprette|oppretta|registrere) brukere?\b|\bbrukere? (i|til|for|på) (winorg|trekksentral|portal)|\baccount\b|\busers?\b|\busername|passord|password|credentials|\bta i bruk\b|\btatt i bruk\b|begynne å bruke|\bstart using\b|\bbegin using\b|\b(levere|sende|rapportere|submit|deliver|send)\w* .{0,40}\b(via|i|gjennom|through|in|using|på) (winorg|trekksentral|portal)|\bregistrere (oss|virksomheten|bedriften|firmaet)|\bregister (us|our company)|\bonboard|\bkobles? (på|til)",
+        r"tilgang|\baccess\b|innlogg|pålogg|\blog ?in\b|\blog-in\b|\blogg(e)? (inn|på)\b|\bsign[- ]?(in|on|up)\b|brukernavn|brukerkonto|bruker-?id\b|brukerprofil|\b(en|egen|ny|nye|opprette|oppretta|registrere) brukere?\b|\bbrukere? (i|til|for|på) (winorg|trekksentral|portal)|\baccount\b|\busers?\b|\busername|passord|password|credentials|\bta i bruk\b|\btatt i bruk\b|begynne å bruke|\bstart using\b|\bbegin using\b|\b(levere|sende|rapportere|submit|deliver|send)\w* .{0,40}\b(via|i|gjennom|through|in|using|på) (winorg|trekksentral|portal)|(ønsker|ønskjer|vil( gjerne)?|kan vi|would like|want|wish|can we|could we|may we)( å| to)?( begynne å| start)? (bruke|use|using)\b|komme?r? (vi |jeg )?i gang|get started|getting started|bli bruker|become a user|\bregister (for|with|us)|registration for|\bregistrere (oss|virksomheten|bedriften|firmaet)|\bregister (us|our company)|\bonboard|\bkobles? (på|til)",
     )
 });
 
@@ -85,7 +85,7 @@ static INVOICE_COPY_STRONG: LazyLock<Regex> = LazyLock::new(|| {
 
 static COPY_WORD: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\bkopi|\bcop(y|ies)\b|duplikat|duplicate|på nytt|\bigjen\b|\bagain\b|\bre-?send|tilsendt|sendt over|send(e)? (oss|meg)|send (us|me)\b|ikke (har )?(mottatt|fått)|aldri (mottatt|fått)|not (received|got)|haven'?t (received|got)|never (received|got)|did not (receive|get)|didn'?t (receive|get)|finner (den |fakturaen |ikke )?(ikke|den)\b|can'?t find|cannot find|could not find|couldn'?t find|mistet|forlagt|\blost\b|slettet|deleted|\bpdf\b|forsvunnet|ikke vedlagt|not attached|\bmangler\b|\bmissing\b|kan (dere|du) sende|(could|can|would) you (please )?send|please send",
+        r"\bkopi|\bcop(y|ies)\b|duplikat|duplicate|på nytt|\bigjen\b|\bagain\b|\bre-?send|tilsendt|sendt over|send(e)? (oss|meg)|send (us|me)\b|ikke (har )?(mottatt|fått)|aldri (mottatt|fått)|not (received|got)|haven'?t (received|got)|never (received|got)|did not (receive|get)|didn'?t (receive|get)|finner (den |fakturaen |ikke )?(ikke|den)\b|can'?t find|cannot find|could not find|couldn'?t find|mistet|forlagt|\blost\b|slettet|deleted|\bpdf\b|forsvunnet|ikke vedlagt|not attached|en gang til|once more|one more time|kommet bort|gått tapt|misplaced|\bmangler\b|\bmissing\b|kan (dere|du) sende|(could|can|would) you (please )?send|please send",
     )
 });
 
@@ -101,27 +101,41 @@ static ADDRESS_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
 /// Asking to modify something.
 static MODIFY_REQUEST: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"kan (dere|du|de) (\w+ )?(endre|korrigere|rette|oppdatere|justere|fjerne|slette|legge til|føre opp|ta ut|ta bort|trekke fra|registrere)|vennligst (endre|korriger|rett|oppdater|juster|fjern|slett)|(ønsker|vil|må|trenger|ønskjer) (å )?(\w+ )?(endre|korrigere|rette|justere|oppdatere|endra)|please (\w+ )?(change|correct|update|amend|adjust|remove|delete|add|fix)|(could|can|would) you (please |kindly )?(change|correct|update|amend|adjust|remove|delete|add|fix)|(need|want|would like|wish) to (change|correct|update|amend|adjust|fix)|(skal|må|bør) (\w+ )?(endres|korrigeres|rettes|oppdateres|justeres|fjernes|slettes)|should (be )?(changed|corrected|updated|amended|removed)|needs? to be (changed|corrected|updated|amended|removed)",
+        r"kan (dere|du|de) (\w+ )?(endre|korrigere|rette|oppdatere|justere|fjerne|slette|legge til|føre opp|ta ut|ta bort|trekke fra|registrere)|vennligst (endre|korriger|rett|oppdater|juster|fjern|slett)|(ønsker|vil|må|trenger|ønskjer) (å )?(\w+ )?(endre|korrigere|rette|justere|oppdatere|endra)|please (\w+ )?(change|correct|update|amend|adjust|remove|delete|add|fix)|(could|can|would) you (please |kindly )?(change|correct|update|amend|adjust|remove|delete|add|fix)|(need|want|would like|wish) to (change|correct|update|amend|adjust|fix)|(skal|må|bør) (\w+ )?(endres|korrigeres|rettes|oppdateres|justeres|fjernes|slettes)|kan (dette|det|den|listen|lista|beløpet|trekket|fakturaen) (\w+ )?(endres|rettes|korrigeres|oppdateres|justeres|fjernes)|should (be )?(changed|corrected|updated|amended|removed)|needs? to be (changed|corrected|updated|amended|removed)",
     )
 });
 
 /// Referring to something already sent, or to an error in it.
 static SUBMITTED: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(vi|jeg|eg) (har |hadde )?(sendte|sendt|leverte|levert|returnerte)\b|sendt inn|innsendt|allerede (sendt|levert|registrert|innsendt|betalt)|listen (som )?(vi|jeg) (sendte|har sendt|leverte)|\bsent (in|you|over)\b|\bsubmitted\b|\bwe sent\b|\bglemt|\bglemte|\bforgot|feil (i|på) (listen|lista|trekklisten|trekklista|beløpet|trekket|fakturaen)|feil beløp|feil trekk|\bwrong\b|mistake|\berror in\b|rettelse|korreksjon|correction|endring(er)? (i|på|til) (listen|lista|trekklisten|trekket|beløpet)|lønnsendring|sluttet|har slutta|fratrådt|permittert",
+        r"\b(vi|jeg|eg) (har |hadde )?(sendte|sendt|leverte|levert|returnerte)\b|sendt inn|innsendt|allerede (sendt|levert|registrert|innsendt|betalt)|listen (som )?(vi|jeg) (sendte|har sendt|leverte)|\bsent (in|you|over)\b|\bsubmitted\b|\bwe sent\b|\bglemt|\bglemte|\bforgot|feil (i|på) (listen|lista|trekklisten|trekklista|beløpet|trekket|fakturaen)|feil beløp|feil trekk|\bwrong\b|mistake|\berror in\b|rettelse|korreksjon|correction|endring(er)? (i|på|til) (listen|lista|trekklisten|trekket|beløpet)|lønnsendring",
     )
 });
 
 /// An error in what was sent.
 static ERROR_IN_LIST: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"feil (i|på) (listen|lista|trekklisten|trekklista|beløpet|trekket|fakturaen)|feil (beløp|trekk|sum)|(wrong|incorrect) (amount|list|sum|deduction)|(error|mistake)s? (in|on) (the|our|my) (list|deduction|amount)",
+        r"feil (i|på) (listen|lista|trekklisten|trekklista|beløpet|trekket|fakturaen)|feil (beløp|trekk|sum)|(wrong|incorrect) (amount|list|sum|deduction)|(error|mistake)s? (in|on) (the|our|my) (list|deduction|amount)|stemmer ikke|\ber feil\b|\bvar feil\b|ikke (riktig|korrekt)|(is|was) (wrong|incorrect)|(does not|doesn't) match",
+    )
+});
+
+/// Stating the right value ("riktig beløp er", "should be").
+static CORRECT_VALUE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(skal|burde|skulle) (ha )?(være|vært)|should (be|have been)|riktig (beløp|sum|trekk|sats|dato)|correct (amount|sum|rate|date)",
+    )
+});
+
+/// A person's situation changed (left, laid off, new rate): what a change is about.
+static PERSON_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"sluttet|slutta|fratrådt|permittert|permittering|gått av|pensjonert|\bleft (the company|us|on|in)\b|resigned|retired|laid off|furloughed|redusert (stilling|sats|trekk)|lavere trekk|høyere trekk|reduced (rate|hours|position)|sluttdato|end date",
     )
 });
 
 static CHANGE_WORD: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\bendr|korriger|\bretting|\brette\b|\brettelse|juster|\bchang|\bcorrect|\bamend|\badjust|oppdater|\bupdate",
+        r"\bendr|korriger|\bretting|\brette\b|\brettes\b|\brettelse|juster|\bchang|\bcorrect|\bamend|\badjust|oppdater|\bupdate",
     )
 });
 
@@ -184,6 +198,12 @@ pub fn score(text: &str) -> Scores {
     if ERROR_IN_LIST.is_match(&t) {
         s.change += 2.0;
     }
+    if PERSON_CHANGE.is_match(&t) {
+        s.change += 1.0;
+    }
+    if CORRECT_VALUE.is_match(&t) {
+        s.change += 1.0;
+    }
     if CHANGE_WORD.is_match(&t) {
         s.change += 1.0;
     }
@@ -220,6 +240,9 @@ mod tests {
             "Hvordan får vi tilgang til å levere trekklister digitalt?",
             "Vi vil gjerne opprette en bruker i Winorg.",
             "Can we get an account for the self-service portal?",
+            "We want to start using Winorg trekksentral.",
+            "Hvordan kommer vi i gang med Winorg trekksentral?",
+            "How do we register for the employer portal?",
         ] {
             assert_eq!(best(t), "access", "{t}");
         }
@@ -233,6 +256,8 @@ mod tests {
             "Could you send us a copy of invoice 20268782?",
             "We have not received the invoice for October. Please resend it.",
             "Trenger fakturakopi for september.",
+            "Hei! Kan dere sende meg fakturaen for oktober en gang til?",
+            "We seem to have misplaced the invoice for November. Would you be able to send it again?",
             "Vi har ikke tilgang til fakturaen lenger, kan dere sende en kopi?",
         ] {
             assert_eq!(best(t), "invoice", "{t}");
@@ -248,6 +273,11 @@ mod tests {
             "We submitted the wrong amount for Ola Nordmann. Could you correct it?",
             "Det er feil i trekklisten vi sendte, Kari Hansen sluttet i oktober.",
             "Ny fakturaadresse: Postboks 12, 0101 Oslo",
+            "Vi har sendt inn trekklisten, men oppdaget at Ola Nordmann skulle hatt redusert sats. Kan dette rettes?",
+            "Please note that Kari Hansen left the company on 31 October; the list we sent shows her as active.",
+            "Ola har sluttet, kan dere fjerne ham fra listen?",
+            "Beløpet for Ola Nordmann er feil, det skal være 450 kr.",
+            "The amount for Ola Nordmann is wrong, it should be NOK 450.",
         ] {
             assert_eq!(best(t), "change", "{t}");
         }
@@ -261,6 +291,9 @@ mod tests {
             "What is the membership fee for part-time employees?",
             "Vi bruker Visma. Kan vi sende listen som CSV?",
             "Vi har ikke tilgang til listen dere sendte. Kan dere sende den på nytt?",
+            "Er Winorg trekksentral obligatorisk for oss?",
+            "Ola har sluttet. Skal han fortsatt stå på listen?",
+            "Hva skal være med i listen når noen er sykmeldt?",
         ] {
             assert_eq!(best(t), "question", "{t}");
         }
