@@ -30,10 +30,13 @@ pub fn is_bounce(mail: &Mail) -> bool {
     if mail.content_type == "multipart/report" && ct.contains("delivery-status") {
         return true;
     }
-    if mail.attachments.iter().any(|a| {
-        a.content_type == "message/delivery-status"
-            || a.content_type == "message/global-delivery-status"
-    }) {
+    // A status report among the parts counts only from a mail system: a person forwarding a
+    // bounce to ask about it is writing a question.
+    let has_status_part = mail
+        .attachments
+        .iter()
+        .any(|a| a.content_type.ends_with("delivery-status"));
+    if has_status_part && sender_is_mail_system(mail) {
         return true;
     }
     if mail.header("x-failed-recipients").is_some() {
@@ -345,6 +348,16 @@ mod tests {
         };
         assert!(is_bounce(&m));
         assert_eq!(bounce_info(&m).failed_recipients, vec!["ola@x.no"]);
+    }
+
+    #[test]
+    fn person_forwarding_a_bounce_is_no_bounce() {
+        let mut m = dsn("failed", "5.1.1");
+        m.content_type = "multipart/mixed".into();
+        m.headers.clear();
+        m.from_address = Some("kari@firma.example".into());
+        m.subject = "VS: Undeliverable: Trekkliste".into();
+        assert!(!is_bounce(&m));
     }
 
     #[test]
