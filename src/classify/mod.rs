@@ -1,4 +1,19 @@
 //! What a message is (SPEC §2): kind, language, and what was extracted.
+//!
+//! Machine mail is recognised first from its headers (bounce, auto-reply, bulk); then a list
+//! attachment makes a list submission; otherwise the words of the sender's new text decide
+//! between access request, invoice copy request, change request and question.
+pub mod access;
+pub mod auto;
+pub mod bounce;
+pub mod kind;
+pub mod lang;
+pub mod numbers;
+pub mod refs;
+pub mod text;
+
+pub use access::{extract_access, merge_access};
+
 use crate::mime::Mail;
 use serde::{Deserialize, Serialize};
 
@@ -86,23 +101,112 @@ pub struct References {
     pub thread_token: Option<String>,
 }
 
+/// Weight of forwarded text against the sender's own words.
+const FORWARDED_WEIGHT: f32 = 0.75;
+/// Weight of quoted text: it may tip a tie, never decide alone.
+const QUOTED_WEIGHT: f32 = 0.25;
+/// A reply in an access-request thread (`[AR-…]`) is about that request.
+const ACCESS_THREAD_BONUS: f32 = 4.0;
+
 /// Classify a decoded message.
-pub fn classify(_mail: &Mail) -> Classification {
+pub fn classify(mail: &Mail) -> Classification {
+    let body = text::head(&mail.text, text::READ_LIMIT);
+    let sections = text::split_body(body, &mail.subject);
+    let signals = auto::signals(mail);
+    let sender_never = auto::sender_never_answered(mail);
+    let has_list = mail.attachments.iter().any(|a| a.looks_like_list());
+    let subject = text::strip_subject_prefixes(&mail.subject);
+    let token = refs::thread_token(&mail.subject);
+
+    let mut bounce_info = None;
+    let mut bulk = false;
+    let kind = if bounce::is_bounce(mail) {
+        bounce_info = Some(bounce::bounce_info(mail));
+        Kind::Bounce
+    } else if signals.receipt {
+        Kind::AutoReply
+    } else if signals.bulk {
+        bulk = true;
+        Kind::AutoReply
+    } else if signals.auto_reply && !(has_list && signals.generated_only) {
+        Kind::AutoReply
+    } else if has_list {
+        Kind::ListSubmission
+    } else {
+        let scores = intent_scores(subject, &sections, token.as_deref());
+        let intent = decide(scores);
+        if intent == Kind::Question && auto::body_says_out_of_office(&sections.fresh) {
+            Kind::AutoReply
+        } else {
+            intent
+        }
+    };
+
+    let lang_text = if sections.fresh.trim().is_empty() {
+        format!("{}\n{}", mail.subject, body)
+    } else {
+        format!("{subject}\n{}", sections.fresh)
+    };
+    let lang = lang::detect(&lang_text, mail.header("content-language"));
+
+    let file_names: Vec<&str> = mail
+        .attachments
+        .iter()
+        .filter_map(|a| a.file_name.as_deref())
+        .collect();
+    let references = refs::collect(&mail.subject, body, &file_names);
+
+    let never_answer = sender_never || matches!(kind, Kind::AutoReply | Kind::Bounce) || bulk;
+    let access = (kind == Kind::AccessRequest).then(|| extract_access(mail));
+
     Classification {
-        kind: Kind::Question,
-        lang: Lang::Nb,
-        bulk: false,
-        never_answer: false,
-        access: None,
-        bounce: None,
-        references: References::default(),
+        kind,
+        lang,
+        bulk,
+        never_answer,
+        access,
+        bounce: bounce_info,
+        references,
     }
 }
 
-/// TEMPORARY stand-ins until the classify branch lands.
-pub fn extract_access(_mail: &Mail) -> AccessFields {
-    AccessFields::default()
+/// Intent scores of the whole message: new text fully, forwarded and quoted text less.
+fn intent_scores(subject: &str, sections: &text::Sections, token: Option<&str>) -> kind::Scores {
+    let mut scores = kind::Scores::default();
+    let fresh = format!("{subject}\n{}", sections.fresh);
+    scores.add(kind::score(&fresh), 1.0);
+    let fwd_weight = if sections.fresh.trim().is_empty() {
+        1.0
+    } else {
+        FORWARDED_WEIGHT
+    };
+    if !sections.forwarded.is_empty() {
+        scores.add(kind::score(&sections.forwarded), fwd_weight);
+    }
+    if !sections.quoted.is_empty() {
+        scores.add(kind::score(&text::unquote(&sections.quoted)), QUOTED_WEIGHT);
+    }
+    if token.is_some_and(|t| t.starts_with("AR-")) {
+        scores.access += ACCESS_THREAD_BONUS;
+    }
+    scores
 }
-pub fn merge_access(_earlier: &AccessFields, later: &AccessFields) -> AccessFields {
-    later.clone()
+
+/// The intent with the highest score, when it reaches the threshold; ties go to the more
+/// specific request (access, then invoice copy, then change).
+fn decide(s: kind::Scores) -> Kind {
+    let mut best: Option<(Kind, f32)> = None;
+    for (k, v) in [
+        (Kind::AccessRequest, s.access),
+        (Kind::InvoiceCopyRequest, s.invoice),
+        (Kind::ChangeRequest, s.change),
+    ] {
+        if v >= kind::THRESHOLD && best.is_none_or(|(_, b)| v > b) {
+            best = Some((k, v));
+        }
+    }
+    best.map_or(Kind::Question, |(k, _)| k)
 }
+
+#[cfg(test)]
+mod tests;
