@@ -937,10 +937,3 @@ mod tests {
         assert!(matches!(parse_mail(&big), Err(MimeError::TooLarge(_))));
     }
 }
-
-impl Attachment {
-    /// TEMPORARY stand-in until the classify branch lands.
-    pub fn looks_like_list(&self) -> bool {
-        false
-    }
-}

@@ -5,7 +5,7 @@ use common::*;
 use std::process::Command;
 
 /// Cases fully right at the last measurement; raise it as the product improves.
-const MAIL_FLOOR: usize = 1;
+const MAIL_FLOOR: usize = 41;
 
 #[test]
 fn mail_scoreboard() {
