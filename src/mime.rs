@@ -614,7 +614,15 @@ struct HtmlText {
     /// Length of the output when the current paragraph opened: an empty paragraph
     /// (`<p>&nbsp;</p>`, Outlook's blank line) becomes a blank line.
     block_start: Option<usize>,
+    /// One entry per open table: is a cell of it open? Inside a cell, paragraphs and breaks
+    /// are spaces, so a row stays one line (Outlook wraps every cell in `<p>`).
+    tables: Vec<bool>,
+    /// Tables nested beyond the tracked depth.
+    untracked_tables: usize,
 }
+
+/// Table nesting followed; deeper tables are treated as plain content.
+const MAX_TABLE_DEPTH: usize = 32;
 
 impl HtmlText {
     fn line_start(&self) -> bool {
@@ -667,6 +675,10 @@ impl HtmlText {
         }
     }
 
+    fn in_cell(&self) -> bool {
+        self.tables.last().copied().unwrap_or(false)
+    }
+
     fn tag(&mut self, tag: &str) {
         let closing = tag.starts_with('/');
         let name: String = tag
@@ -676,7 +688,31 @@ impl HtmlText {
             .collect::<String>()
             .to_ascii_lowercase();
         let self_closing = tag.ends_with('/');
+        if self.skip_depth == 0 && self.in_cell() {
+            if let "p" | "div" | "br" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "ul" | "ol"
+            | "li" | "address" | "center" | "dl" | "dt" | "dd" | "hr" = name.as_str()
+            {
+                self.pending_space = true;
+                return;
+            }
+        }
         match name.as_str() {
+            "table" if self.skip_depth == 0 => {
+                if closing {
+                    if self.untracked_tables > 0 {
+                        self.untracked_tables -= 1;
+                    } else {
+                        self.tables.pop();
+                    }
+                } else if self.tables.len() < MAX_TABLE_DEPTH {
+                    self.tables.push(false);
+                } else {
+                    self.untracked_tables += 1;
+                }
+                if !self.line_start() {
+                    self.newline();
+                }
+            }
             "head" | "style" | "script" | "title" | "template" | "xml" => {
                 if self_closing {
                 } else if closing {
@@ -689,9 +725,9 @@ impl HtmlText {
                 self.push_prefix();
                 self.newline();
             }
-            "p" | "div" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "ul" | "ol" | "li"
-            | "table" | "hr" | "address" | "section" | "article" | "header" | "footer"
-            | "center" | "dl" | "dt" | "dd" | "tbody" | "thead" | "body" => {
+            "p" | "div" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "ul" | "ol" | "li" | "hr"
+            | "address" | "section" | "article" | "header" | "footer" | "center" | "dl" | "dt"
+            | "dd" | "tbody" | "thead" | "body" => {
                 if self.skip_depth == 0 && !self.line_start() {
                     self.newline();
                 }
@@ -713,11 +749,22 @@ impl HtmlText {
             }
             "tr" => {
                 self.cell_in_row = 0;
+                if let Some(open) = self.tables.last_mut() {
+                    *open = false;
+                }
                 if self.skip_depth == 0 && !self.line_start() {
                     self.newline();
                 }
             }
+            "td" | "th" if closing && self.skip_depth == 0 => {
+                if let Some(open) = self.tables.last_mut() {
+                    *open = false;
+                }
+            }
             "td" | "th" if !closing && self.skip_depth == 0 => {
+                if let Some(open) = self.tables.last_mut() {
+                    *open = true;
+                }
                 if self.cell_in_row > 0 {
                     while self.out.ends_with(' ') {
                         self.out.pop();
@@ -879,6 +926,15 @@ mod tests {
     fn html_tables_become_pipe_rows() {
         let html = "<table><tr><td>Firma</td><td> Acme AS </td></tr><tr><th>Org.nr.</th><td>936048048</td></tr></table>";
         assert_eq!(html_to_text(html), "Firma | Acme AS\nOrg.nr. | 936048048");
+    }
+
+    #[test]
+    fn html_outlook_cells_with_paragraphs() {
+        let html = "<table><tr><td><p class=MsoNormal>Firma<o:p></o:p></p></td><td><p class=MsoNormal>Acme AS<o:p></o:p></p></td></tr><tr><td><p>Mobil</p></td><td><p>917 23 456<br>(dagtid)</p></td></tr></table><p>Mvh</p>";
+        assert_eq!(
+            html_to_text(html),
+            "Firma | Acme AS\nMobil | 917 23 456 (dagtid)\nMvh"
+        );
     }
 
     #[test]
