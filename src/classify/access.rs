@@ -871,6 +871,12 @@ fn extends_name(short: &str, long: &str) -> bool {
 /// one ("Nordlys Bakeri AS Regnskap").
 fn header_fallbacks(mail: &Mail, found: &mut Found) {
     if let Some(display) = &mail.from_name {
+        // Directory style "Berg, Hanne" reads "Hanne Berg".
+        let swapped = display.split_once(',').and_then(|(last, first)| {
+            let (l, f) = (clean_name(last)?, clean_name(first)?);
+            Some(format!("{f} {l}"))
+        });
+        let display = swapped.as_ref().unwrap_or(display);
         if let Some(m) = COMPANY.captures(display).and_then(|c| c.name("co")) {
             if let Some(c) = clean_company(m.as_str()) {
                 found.push(Field::Company, c, HEADER, usize::MAX);
@@ -1583,6 +1589,20 @@ mod tests {
                 "+4791723456",
                 &[]
             )
+        );
+    }
+
+    #[test]
+    fn directory_style_display_name() {
+        let m = mail(
+            "hanne@x.example",
+            "Berg, Hanne",
+            "Tilgang til trekksentral",
+            "Hei, vi ønsker tilgang.",
+        );
+        assert_eq!(
+            extract_access(&m).requester_name.as_deref(),
+            Some("Hanne Berg")
         );
     }
 
