@@ -91,7 +91,11 @@ pub fn signals(mail: &Mail) -> AutoSignals {
     if mail.content_type == "multipart/report" && ct.contains("disposition-notification") {
         s.receipt = true;
     }
-    if OOO_SUBJECT.is_match(&mail.subject) {
+    // "SV: Automatisk svar: …" is a person answering an auto-reply; the notice itself
+    // puts its marker first ("Automatisk svar: SV: …").
+    let replied_to_notice =
+        super::text::strip_subject_prefixes(&mail.subject) != mail.subject.trim();
+    if OOO_SUBJECT.is_match(&mail.subject) && !replied_to_notice {
         s.auto_reply = true;
         strong = true;
     }
@@ -192,6 +196,8 @@ mod tests {
             "Ikke til stede: x",
             "Abwesend: x",
             "Auto: Påminnelse",
+            "Automatisk svar: SV: Trekkliste",
+            "[Ekstern] Out of office: x",
         ] {
             assert!(signals(&mail(&[], s, "a@b")).auto_reply, "{s}");
         }
