@@ -106,7 +106,8 @@ pub fn signals(mail: &Mail) -> AutoSignals {
 /// A vacation notice recognised by its text alone: short, and saying so.
 pub fn body_says_out_of_office(fresh: &str) -> bool {
     let n = normalise(fresh);
-    n.len() < 700 && OOO_BODY.is_match(&n)
+    // Notices state and do not ask: a question mark means a person wrote it.
+    n.len() < 700 && !n.contains('?') && OOO_BODY.is_match(&n)
 }
 
 /// `noreply`, `mailer-daemon`, `postmaster` … or an empty `Return-Path: <>`.
@@ -242,5 +243,8 @@ mod tests {
             "I am out of the office until Monday."
         ));
         assert!(!body_says_out_of_office("Vedlagt trekkliste for november."));
+        assert!(!body_says_out_of_office(
+            "Jeg er på ferie neste uke. Kan vi sende listen etter at jeg er tilbake den 20.?"
+        ));
     }
 }
