@@ -125,13 +125,14 @@ pub fn classify(mail: &Mail) -> Classification {
         Kind::Bounce
     } else if signals.receipt {
         Kind::AutoReply
+    } else if has_list && (signals.generated_only || !(signals.auto_reply || signals.bulk)) {
+        bulk = signals.bulk;
+        Kind::ListSubmission
     } else if signals.bulk {
         bulk = true;
         Kind::AutoReply
-    } else if signals.auto_reply && !(has_list && signals.generated_only) {
+    } else if signals.auto_reply {
         Kind::AutoReply
-    } else if has_list {
-        Kind::ListSubmission
     } else {
         let scores = intent_scores(subject, &sections, token.as_deref());
         let intent = decide(scores);
@@ -156,7 +157,11 @@ pub fn classify(mail: &Mail) -> Classification {
         .collect();
     let references = refs::collect(&mail.subject, body, &file_names);
 
-    let never_answer = sender_never || matches!(kind, Kind::AutoReply | Kind::Bounce) || bulk;
+    // RFC 3834: nothing marked as automatic is answered, whatever its kind.
+    let never_answer = sender_never
+        || matches!(kind, Kind::AutoReply | Kind::Bounce)
+        || bulk
+        || signals.auto_reply;
     let access = (kind == Kind::AccessRequest).then(|| extract_access(mail));
 
     Classification {

@@ -219,6 +219,21 @@ fn auto_replies_and_bulk() {
     let c = classify(&m);
     assert_eq!(c.kind, Kind::ListSubmission);
     assert!(c.never_answer);
+    // Same with Precedence: bulk from a portal; but a mailing list stays bulk mail.
+    let portal = raw.replace("Auto-Submitted: auto-generated", "Precedence: bulk");
+    let c = classify(&parse_mail(portal.as_bytes()).expect("parses"));
+    assert_eq!(c.kind, Kind::ListSubmission);
+    assert!(c.never_answer && c.bulk);
+    let list_server = raw.replace(
+        "Auto-Submitted: auto-generated",
+        "List-Id: <lonn.lists.example>",
+    );
+    let c = classify(&parse_mail(list_server.as_bytes()).expect("parses"));
+    assert_eq!(c.kind, Kind::AutoReply);
+    // A vacation notice carrying a list-looking attachment is still a vacation notice.
+    let ooo = raw.replace("Subject: Trekkliste", "Subject: Fraværende: Trekkliste");
+    let c = classify(&parse_mail(ooo.as_bytes()).expect("parses"));
+    assert_eq!(c.kind, Kind::AutoReply);
 }
 
 #[test]
