@@ -1,8 +1,11 @@
 //! What a message is (SPEC §2): kind, language, and what was extracted.
 //!
-//! Machine mail is recognised first from its headers (bounce, auto-reply, bulk); then a list
-//! attachment makes a list submission; otherwise the words of the sender's new text decide
-//! between access request, invoice copy request, change request and question.
+//! Order of decision: a delivery status notification is a bounce; a read receipt, a mailing
+//! list or a vacation notice is an auto-reply; a list attachment makes a list submission (also
+//! when a payroll system marked the mail as machine-sent: processed, never answered); other
+//! bulk or machine mail is an auto-reply; otherwise the words of the sender's new text decide
+//! between access request, invoice copy request, change request and question, with quoted
+//! and forwarded text weighing less.
 pub mod access;
 pub mod auto;
 pub mod bounce;
