@@ -281,7 +281,7 @@ static LABEL_PHONE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static LABEL_COMPANY: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)firma|bedrift|virksomhet|arbeidsgiver|selskap|foretak|organisasjon|company|employer|organi[sz]ation|business|kundenavn|juridisk navn|^kunde$|^arbeidsstad$|^arbeidssted$",
+        r"(?i)firma|bedrift|virksomhet|arbeidsgiver|selskap|foretak|organisasjon|company|employer|organi[sz]ation|business|kundenavn|juridisk navn|legal name|registered name|^kunde$|^arbeidsstad$|^arbeidssted$",
     )
 });
 static LABEL_NAME: LazyLock<Regex> = LazyLock::new(|| {
@@ -575,6 +575,9 @@ fn take_labelled(found: &mut Found, field: Field, value: &str, pos: usize, own: 
             let digits = org_digits(value);
             if !digits.is_empty() {
                 found.push(Field::Org, digits, LABELLED, pos);
+            } else if let Some(c) = clean_company(value) {
+                // "Org: Acme AS" names the organisation, not its number.
+                found.push(Field::Company, c, LABELLED, pos);
             }
         }
         Field::Phone(mobile) => {
