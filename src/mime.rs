@@ -342,10 +342,18 @@ fn header_block(bytes: &[u8]) -> Option<EmbeddedMessage> {
     Some(embedded)
 }
 
-/// The transfer-decoded bytes of an attachment. Text attachments are taken again from the raw
-/// part so a CSV keeps its own character set (mail-parser would have re-decoded it, lossily
-/// when the charset is not declared); the list parser detects the encoding itself.
+/// The transfer-decoded bytes of an attachment. A text attachment with a declared, known
+/// charset arrives as UTF-8 (decoded by mail-parser); one without is taken again from the raw
+/// part with its own bytes, since decoding it as UTF-8 would lose Latin-1/Windows-1252
+/// letters; the list parser detects that encoding itself.
 fn attachment_bytes(part: &MessagePart<'_>, raw: &[u8]) -> Vec<u8> {
+    let declared_charset = part
+        .content_type()
+        .and_then(|ct| ct.attribute("charset"))
+        .is_some_and(|cs| charset_decoder(cs.as_bytes()).is_some());
+    if declared_charset {
+        return part.contents().to_vec();
+    }
     if let PartType::Text(_) | PartType::Html(_) = &part.body {
         let (start, end) = (part.offset_body as usize, part.offset_end as usize);
         if let Some(slice) = raw.get(start..end) {
@@ -985,6 +993,48 @@ mod tests {
             Some("2026-11-02T08:47:12+00:00".into())
         );
         assert_eq!(mail.text.trim(), "Hei");
+    }
+
+    #[test]
+    fn text_attachments_keep_their_letters() {
+        let csv_1252 = b"Navn;Bel\xf8p\r\nGr\xf8nli;450\r\n";
+        let b64 = |bytes: &[u8]| -> String {
+            const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+            let mut out = String::new();
+            for chunk in bytes.chunks(3) {
+                let n = chunk
+                    .iter()
+                    .enumerate()
+                    .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+                for i in 0..4 {
+                    if i <= chunk.len() {
+                        out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
+                    } else {
+                        out.push('=');
+                    }
+                }
+            }
+            out
+        };
+        for (ctype, expect_utf8) in [
+            ("text/csv; charset=windows-1252", true),
+            ("text/csv", false),
+        ] {
+            let raw = format!(
+                "From: a@b.no\r\nSubject: x\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nHei\r\n--B\r\nContent-Type: {ctype}; name=l.csv\r\nContent-Disposition: attachment; filename=l.csv\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--B--\r\n",
+                b64(csv_1252)
+            );
+            let mail = parse_mail(raw.as_bytes()).expect("parses");
+            let att = mail.attachments.first().expect("attachment");
+            if expect_utf8 {
+                assert_eq!(
+                    String::from_utf8_lossy(&att.bytes),
+                    "Navn;Beløp\r\nGrønli;450\r\n"
+                );
+            } else {
+                assert_eq!(att.bytes, csv_1252.to_vec());
+            }
+        }
     }
 
     #[test]
