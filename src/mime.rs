@@ -342,40 +342,42 @@ fn header_block(bytes: &[u8]) -> Option<EmbeddedMessage> {
     Some(embedded)
 }
 
-/// The transfer-decoded bytes of an attachment. A text attachment with a declared, known
-/// charset arrives as UTF-8 (decoded by mail-parser); one without is taken again from the raw
-/// part with its own bytes, since decoding it as UTF-8 would lose Latin-1/Windows-1252
-/// letters; the list parser detects that encoding itself.
+/// The transfer-decoded bytes of an attachment. Text attachments are read again from the raw
+/// part: bytes that are valid UTF-8 are kept as they are (also when mislabelled us-ascii);
+/// others are decoded from a declared, known charset to UTF-8; without one they keep their
+/// own bytes, since decoding them as UTF-8 would lose Latin-1/Windows-1252 letters (the list
+/// parser detects that encoding itself).
 fn attachment_bytes(part: &MessagePart<'_>, raw: &[u8]) -> Vec<u8> {
+    let (PartType::Text(_) | PartType::Html(_)) = &part.body else {
+        return part.contents().to_vec();
+    };
+    let (start, end) = (part.offset_body as usize, part.offset_end as usize);
+    let own_bytes = raw.get(start..end).and_then(|slice| match part.encoding {
+        Encoding::Base64 => {
+            let (end, bytes) = MessageStream::new(slice).decode_base64_mime(b"");
+            (end != usize::MAX).then(|| bytes.into_owned())
+        }
+        Encoding::QuotedPrintable => {
+            let (end, bytes) = MessageStream::new(slice).decode_quoted_printable_mime(b"");
+            (end != usize::MAX).then(|| bytes.into_owned())
+        }
+        Encoding::None => Some(strip_trailing_newline(slice).to_vec()),
+    });
+    let Some(bytes) = own_bytes.filter(|b| !b.is_empty() || part.contents().is_empty()) else {
+        return part.contents().to_vec();
+    };
+    if std::str::from_utf8(&bytes).is_ok() {
+        return bytes;
+    }
     let declared_charset = part
         .content_type()
         .and_then(|ct| ct.attribute("charset"))
         .is_some_and(|cs| charset_decoder(cs.as_bytes()).is_some());
     if declared_charset {
-        return part.contents().to_vec();
+        part.contents().to_vec()
+    } else {
+        bytes
     }
-    if let PartType::Text(_) | PartType::Html(_) = &part.body {
-        let (start, end) = (part.offset_body as usize, part.offset_end as usize);
-        if let Some(slice) = raw.get(start..end) {
-            let decoded = match part.encoding {
-                Encoding::Base64 => {
-                    let (end, bytes) = MessageStream::new(slice).decode_base64_mime(b"");
-                    (end != usize::MAX).then(|| bytes.into_owned())
-                }
-                Encoding::QuotedPrintable => {
-                    let (end, bytes) = MessageStream::new(slice).decode_quoted_printable_mime(b"");
-                    (end != usize::MAX).then(|| bytes.into_owned())
-                }
-                Encoding::None => Some(strip_trailing_newline(slice).to_vec()),
-            };
-            if let Some(bytes) = decoded {
-                if !bytes.is_empty() || part.contents().is_empty() {
-                    return bytes;
-                }
-            }
-        }
-    }
-    part.contents().to_vec()
 }
 
 fn strip_trailing_newline(bytes: &[u8]) -> &[u8] {
