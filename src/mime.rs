@@ -629,6 +629,13 @@ struct HtmlText {
     tables: Vec<bool>,
     /// Tables nested beyond the tracked depth.
     untracked_tables: usize,
+    /// Output length when the current cell opened.
+    cell_start: usize,
+    /// A break inside a cell after some text: becomes a line break only if more text of the
+    /// same cell follows (a signature cell with `<br>` lines), never before the next cell.
+    cell_break: bool,
+    /// The current row has text (a separator before an empty leading cell is noise).
+    row_has_text: bool,
 }
 
 /// Table nesting followed; deeper tables are treated as plain content.
@@ -676,6 +683,13 @@ impl HtmlText {
                 self.pending_space = true;
                 continue;
             }
+            if self.cell_break {
+                self.cell_break = false;
+                self.newline();
+            }
+            if self.in_cell() {
+                self.row_has_text = true;
+            }
             if self.pending_space && !self.line_start() && !self.out.ends_with(' ') {
                 self.out.push(' ');
             }
@@ -702,7 +716,11 @@ impl HtmlText {
             if let "p" | "div" | "br" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "ul" | "ol"
             | "li" | "address" | "center" | "dl" | "dt" | "dd" | "hr" = name.as_str()
             {
-                self.pending_space = true;
+                if self.out.len() > self.cell_start {
+                    self.cell_break = true;
+                } else {
+                    self.pending_space = true;
+                }
                 return;
             }
         }
@@ -759,6 +777,8 @@ impl HtmlText {
             }
             "tr" => {
                 self.cell_in_row = 0;
+                self.row_has_text = false;
+                self.cell_break = false;
                 if let Some(open) = self.tables.last_mut() {
                     *open = false;
                 }
@@ -770,12 +790,14 @@ impl HtmlText {
                 if let Some(open) = self.tables.last_mut() {
                     *open = false;
                 }
+                self.cell_break = false;
             }
             "td" | "th" if !closing && self.skip_depth == 0 => {
                 if let Some(open) = self.tables.last_mut() {
                     *open = true;
                 }
-                if self.cell_in_row > 0 {
+                self.cell_break = false;
+                if self.cell_in_row > 0 && self.row_has_text {
                     while self.out.ends_with(' ') {
                         self.out.pop();
                     }
@@ -783,6 +805,7 @@ impl HtmlText {
                 }
                 self.cell_in_row += 1;
                 self.pending_space = false;
+                self.cell_start = self.out.len();
             }
             "pre" => {
                 if closing {
@@ -943,8 +966,14 @@ mod tests {
         let html = "<table><tr><td><p class=MsoNormal>Firma<o:p></o:p></p></td><td><p class=MsoNormal>Acme AS<o:p></o:p></p></td></tr><tr><td><p>Mobil</p></td><td><p>917 23 456<br>(dagtid)</p></td></tr></table><p>Mvh</p>";
         assert_eq!(
             html_to_text(html),
-            "Firma | Acme AS\nMobil | 917 23 456 (dagtid)\nMvh"
+            "Firma | Acme AS\nMobil | 917 23 456\n(dagtid)\nMvh"
         );
+    }
+
+    #[test]
+    fn html_signature_cell_keeps_its_lines() {
+        let html = "<p>Mvh</p><table><tr><td><img src=cid:x></td><td><p><b>Tone Berg</b><br>Leder<br>Havblikk AS</p></td></tr></table>";
+        assert_eq!(html_to_text(html), "Mvh\nTone Berg\nLeder\nHavblikk AS");
     }
 
     #[test]
