@@ -297,3 +297,21 @@ fn noreply_sender_is_never_answered() {
     let m = plain(FROM, "Spørsmål", "", "Hei?");
     assert!(!classify(&m).never_answer);
 }
+
+#[test]
+fn outlook_html_only_with_signature_table() {
+    let html = "<html><head><style>p.MsoNormal{margin:0}</style></head><body lang=NO-BOK><div class=WordSection1><p class=MsoNormal>Hei,<o:p></o:p></p><p class=MsoNormal><o:p>&nbsp;</o:p></p><p class=MsoNormal>Vi &oslash;nsker tilgang til Winorg trekksentral. Org.nr. 958&nbsp;680&nbsp;538.<o:p></o:p></p><p class=MsoNormal><o:p>&nbsp;</o:p></p><p class=MsoNormal>Med vennlig hilsen<o:p></o:p></p><table><tr><td><img src=\"cid:image001.png\"></td><td><p class=MsoNormal><b>Tone R&oslash;nning</b><br>&Oslash;konomiansvarlig<br>Havblikk Hotell AS<br>T: +47 22 33 44 55<br>M: +47 934 56 789</p></td></tr></table></div></body></html>";
+    let m = html_only(
+        "Tone Rønning <tone.ronning@havblikk.example>",
+        "Tilgang til trekksentral",
+        html,
+    );
+    let c = classify(&m);
+    assert_eq!(c.kind, Kind::AccessRequest);
+    let a = c.access.expect("access fields");
+    assert_eq!(a.company_name.as_deref(), Some("Havblikk Hotell AS"));
+    assert_eq!(a.org_number.as_deref(), Some("958680538"));
+    assert_eq!(a.requester_name.as_deref(), Some("Tone Rønning"));
+    assert_eq!(a.email.as_deref(), Some("tone.ronning@havblikk.example"));
+    assert_eq!(a.mobile.as_deref(), Some("+4793456789"));
+}
