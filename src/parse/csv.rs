@@ -85,11 +85,34 @@ fn detect_delimiter(text: &str) -> char {
     best.0
 }
 
+/// Fixed-width text (columns padded with spaces): fields split at runs of 2+ spaces.
+fn split_spaced(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .map(|l| {
+            l.split("  ")
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .collect()
+}
+
 /// CSV text → one grid; every field is text (the table reader parses values).
 pub fn read(name: &str, bytes: &[u8]) -> Grid {
     let text = decode(bytes);
     let delim = detect_delimiter(&text);
-    let rows = split_records(&text, delim)
+    let mut records = split_records(&text, delim);
+    let split_lines = records.iter().filter(|r| r.len() > 1).count();
+    if split_lines * 2
+        < records
+            .iter()
+            .filter(|r| r.iter().any(|f| !f.trim().is_empty()))
+            .count()
+    {
+        records = split_spaced(&text);
+    }
+    let rows = records
         .into_iter()
         .enumerate()
         .map(|(i, rec)| Row {

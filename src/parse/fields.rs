@@ -130,6 +130,10 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
         || c.contains("personalnumber")
         || c == "idnr"
         || c == "identifikasjonsnummer"
+        || c == "persnr"
+        || c == "idnummer"
+        || c.contains("identitetsn")
+        || c.contains("fodselsog")
     {
         return Some((Field::NationalId, 9));
     }
@@ -176,7 +180,11 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
             || c.ends_with("num")
             || c.ends_with("nbr")
     };
-    if (c.starts_with("medl") || c.starts_with("member")) && number_word(c) {
+    if (c.starts_with("medl") || c.starts_with("member")) && number_word(c)
+        || c.contains("medlemsn")
+        || c.contains("medlnr")
+        || c.contains("membershipn")
+    {
         return Some((Field::MemberNumber, 9));
     }
     if (c.starts_with("ansatt")

@@ -32,7 +32,7 @@ static LIST_RE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static ORG_RE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:org(?:anisasjons)?\.?\s*-?\s*(?:nr|nummer|no|number)\.?|orgnr\.?|organi[sz]ation\s*(?:number|no\.?)|foretaksnr\.?|foretaksnummer|org\.?\s*id)\s*[:.]?\s*((?:\d[ \u{a0}.]?){8}\d)(?:\D|$)",
+        r"(?i)\b(?:org(?:anisasjons)?\.?\s*-?\s*(?:nr|nummer|no|number)\.?|orgnr\.?|organi[sz]ation\s*(?:number|no\.?)|foretaksnr\.?|foretaksnummer|virksomhetsn(?:r|ummer)\.?|(?:company\s*)?reg(?:istration)?\.?\s*(?:no|number|nr)\.?|org\.?\s*id)\s*[:.]?\s*((?:\d[ \u{a0}.]?){8}\d)(?:\D|$)",
     )
 });
 static MVA_RE: LazyLock<Regex> =
@@ -42,6 +42,8 @@ static EMPLOYER_RE: LazyLock<Regex> =
 static PERIOD_LABEL_RE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i)(?:l[øo]nns)?periode|\bperiod\b|\btermin\b|m[åa]ned|\bmonth\b|\bmnd\b")
 });
+static NINE_DIGITS_RE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?:^|[^\d])(\d{3}[ \u{a0}]?\d{3}[ \u{a0}]?\d{3})(?:[^\d]|$)"));
 static NUMBER_RE: LazyLock<Regex> = LazyLock::new(|| re(r"(?:^|\D)(\d{5,10})(?:\D|$)"));
 
 /// Identifiers from lines of text (title rows first), first match of each kind wins.
@@ -57,6 +59,15 @@ pub fn from_text(lines: &[String]) -> ListIdentifiers {
         if ids.employer_id.is_none() {
             ids.employer_id = EMPLOYER_RE.captures(line).map(|c| c[1].to_string());
         }
+    }
+    // Unlabelled: a nine-digit number with a valid org-number check digit.
+    if ids.org_number.is_none() {
+        ids.org_number = lines.iter().find_map(|l| {
+            NINE_DIGITS_RE.captures_iter(l).find_map(|c| {
+                let digits: String = c[1].chars().filter(|ch| ch.is_ascii_digit()).collect();
+                norwegian::is_valid_org_number(&digits).then_some(digits)
+            })
+        });
     }
     // Labelled periods first, then any month name with a year.
     ids.period = lines

@@ -2,7 +2,9 @@
 //! hostile zip or a far-away cell from exhausting memory.
 use super::grid::{Cell, Grid, Row};
 use super::{ParseError, ParseLimits};
-use calamine::{open_workbook_from_rs, Data, Ods, Reader, Xls, Xlsb, Xlsx};
+use calamine::{
+    open_workbook_from_rs, Data, Ods, Reader, SheetType, SheetVisible, Xls, Xlsb, Xlsx,
+};
 use std::io::{Cursor, Read};
 
 /// Which spreadsheet reader a file needs.
@@ -156,14 +158,52 @@ fn check_range(
     Ok(())
 }
 
+/// Worksheets of an open workbook → grids. Hidden sheets are left out when a visible one
+/// exists (they hold rates or old copies, not the list sent); a sheet that fails to load
+/// is skipped as long as another one loads.
+fn read_sheets<RS, R>(wb: &mut R, limits: &ParseLimits) -> Result<Vec<Grid>, ParseError>
+where
+    RS: std::io::Read + std::io::Seek,
+    R: Reader<RS>,
+    R::Error: std::fmt::Display,
+{
+    let meta: Vec<calamine::Sheet> = wb
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.typ == SheetType::WorkSheet)
+        .cloned()
+        .collect();
+    let any_visible = meta.iter().any(|s| s.visible == SheetVisible::Visible);
+    let mut grids = Vec::new();
+    let mut first_error = None;
+    for sheet in meta {
+        if any_visible && sheet.visible != SheetVisible::Visible {
+            continue;
+        }
+        match wb.worksheet_range(&sheet.name) {
+            Ok(range) => {
+                check_range(&sheet.name, &range, limits)?;
+                grids.push(to_grid(&sheet.name, &range));
+            }
+            Err(e) => {
+                first_error.get_or_insert_with(|| {
+                    ParseError::Corrupt(format!("sheet {}: {e}", sheet.name))
+                });
+            }
+        }
+    }
+    match (grids.is_empty(), first_error) {
+        (true, Some(e)) => Err(e),
+        _ => Ok(grids),
+    }
+}
+
 /// Read every sheet of a workbook into grids.
 pub fn read(kind: SheetKind, bytes: &[u8], limits: &ParseLimits) -> Result<Vec<Grid>, ParseError> {
     let cursor = Cursor::new(bytes);
-    let mut grids = Vec::new();
+    let open_err = |e: &dyn std::fmt::Display| ParseError::Corrupt(format!("{e}"));
     match kind {
         SheetKind::Xlsx => {
-            let mut wb: Xlsx<_> =
-                open_workbook_from_rs(cursor).map_err(|e| ParseError::Corrupt(format!("{e}")))?;
             // Check every worksheet part before calamine allocates any of them.
             let parts: Vec<String> = zip_entries(bytes, limits)?
                 .into_iter()
@@ -174,47 +214,20 @@ pub fn read(kind: SheetKind, bytes: &[u8], limits: &ParseLimits) -> Result<Vec<G
                     return Err(ParseError::TooLarge(format!("{part} spans too many cells")));
                 }
             }
-            for name in wb.sheet_names() {
-                let range = wb
-                    .worksheet_range(&name)
-                    .map_err(|e| ParseError::Corrupt(format!("{e}")))?;
-                check_range(&name, &range, limits)?;
-                grids.push(to_grid(&name, &range));
-            }
+            let mut wb: Xlsx<_> = open_workbook_from_rs(cursor).map_err(|e| open_err(&e))?;
+            read_sheets(&mut wb, limits)
         }
         SheetKind::Xlsb => {
-            let mut wb: Xlsb<_> =
-                open_workbook_from_rs(cursor).map_err(|e| ParseError::Corrupt(format!("{e}")))?;
-            for name in wb.sheet_names() {
-                let range = wb
-                    .worksheet_range(&name)
-                    .map_err(|e| ParseError::Corrupt(format!("{e}")))?;
-                check_range(&name, &range, limits)?;
-                grids.push(to_grid(&name, &range));
-            }
+            let mut wb: Xlsb<_> = open_workbook_from_rs(cursor).map_err(|e| open_err(&e))?;
+            read_sheets(&mut wb, limits)
         }
         SheetKind::Ods => {
-            let mut wb: Ods<_> =
-                open_workbook_from_rs(cursor).map_err(|e| ParseError::Corrupt(format!("{e}")))?;
-            for name in wb.sheet_names() {
-                let range = wb
-                    .worksheet_range(&name)
-                    .map_err(|e| ParseError::Corrupt(format!("{e}")))?;
-                check_range(&name, &range, limits)?;
-                grids.push(to_grid(&name, &range));
-            }
+            let mut wb: Ods<_> = open_workbook_from_rs(cursor).map_err(|e| open_err(&e))?;
+            read_sheets(&mut wb, limits)
         }
         SheetKind::Xls => {
-            let mut wb: Xls<_> =
-                open_workbook_from_rs(cursor).map_err(|e| ParseError::Corrupt(format!("{e}")))?;
-            for name in wb.sheet_names() {
-                let range = wb
-                    .worksheet_range(&name)
-                    .map_err(|e| ParseError::Corrupt(format!("{e}")))?;
-                check_range(&name, &range, limits)?;
-                grids.push(to_grid(&name, &range));
-            }
+            let mut wb: Xls<_> = open_workbook_from_rs(cursor).map_err(|e| open_err(&e))?;
+            read_sheets(&mut wb, limits)
         }
     }
-    Ok(grids)
 }

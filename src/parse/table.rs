@@ -83,21 +83,35 @@ fn detect_header(rows: &[Row], i: usize) -> Option<(Mapping, usize)> {
         if !bottom.is_empty() {
             let width = row.cells.len().max(next.cells.len());
             let mut combined = Vec::new();
+            // A merged title cell spans the columns to its right until the next title.
+            let mut carried = String::new();
             for col in 0..width {
-                let b = bottom.iter().find(|x| x.0 == col);
-                let t = top.iter().find(|x| x.0 == col);
-                if let Some(&b) = b {
+                if let Some(t) = fields::cell_text(row.cell(col)) {
+                    carried = t;
+                }
+                let b = bottom.iter().find(|x| x.0 == col).copied();
+                let t = top.iter().find(|x| x.0 == col).copied();
+                if let Some(b) = b.filter(|b| b.1 != Field::Ignore) {
                     combined.push(b);
-                } else if let Some(&t) = t {
-                    combined.push(t);
-                } else {
-                    let joined = format!(
-                        "{} {}",
-                        fields::cell_text(row.cell(col)).unwrap_or_default(),
-                        fields::cell_text(next.cell(col)).unwrap_or_default()
-                    );
-                    if let Some((f, s)) = classify_header(joined.trim()) {
-                        combined.push((col, f, s));
+                    continue;
+                }
+                let joined = format!(
+                    "{carried} {}",
+                    fields::cell_text(next.cell(col)).unwrap_or_default()
+                );
+                match classify_header(joined.trim()) {
+                    Some((f, s))
+                        if f != Field::Ignore && b.is_some()
+                            || t.is_none() && f != Field::Ignore =>
+                    {
+                        combined.push((col, f, s))
+                    }
+                    _ => {
+                        if let Some(t) = t {
+                            combined.push(t);
+                        } else if let Some(b) = b {
+                            combined.push(b);
+                        }
                     }
                 }
             }
@@ -126,6 +140,15 @@ fn total_label(row: &Row, mapping: &Mapping) -> Option<String> {
         let Cell::Text(t) = c else { continue };
         let f = fields::fold(t);
         let first = f.split(' ').next().unwrap_or("");
+        // Counts ("Totalt antall ansatte: 15") are not money.
+        if f.split(' ').any(|w| {
+            matches!(
+                w,
+                "antall" | "count" | "ansatte" | "personer" | "medlemmer" | "stk"
+            )
+        }) {
+            continue;
+        }
         if matches!(
             first,
             "sum"
@@ -292,7 +315,16 @@ impl Extractor<'_> {
         let has_name = name
             .as_ref()
             .is_some_and(|n| n.chars().any(char::is_alphabetic));
+        let end_cell = m.get(Field::EndDate).map(|c| row.cell(c));
+        let end_date = end_cell.and_then(fields::date_value);
+        let comments: Vec<String> = m
+            .comments
+            .iter()
+            .filter_map(|&c| fields::cell_text(row.cell(c)))
+            .collect();
+        let person_like = name.as_deref().is_some_and(looks_like_person_name);
         let person = id_digits
+            || person_like && (end_date.is_some() || !comments.is_empty())
             || has_name
                 && (amount.is_some() || member.is_some() || employee.is_some() || birth.is_some())
             || (member.is_some() || employee.is_some())
@@ -303,8 +335,6 @@ impl Extractor<'_> {
             self.context.push(row.joined_text());
             return;
         }
-        let end_cell = m.get(Field::EndDate).map(|c| row.cell(c));
-        let end_date = end_cell.and_then(fields::date_value);
         if let Some(c) = end_cell {
             if end_date.is_none() && !c.is_empty() {
                 self.warnings.push(format!(
@@ -313,11 +343,6 @@ impl Extractor<'_> {
                 ));
             }
         }
-        let comments: Vec<String> = m
-            .comments
-            .iter()
-            .filter_map(|&c| fields::cell_text(row.cell(c)))
-            .collect();
         let comment = if comments.is_empty() {
             None
         } else {
@@ -352,6 +377,18 @@ impl Extractor<'_> {
             national_id_valid: valid,
         });
     }
+}
+
+/// Two to six words of letters (hyphens, apostrophes, dots, a comma): a person's name,
+/// not a note or a heading with numbers in it.
+fn looks_like_person_name(name: &str) -> bool {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    (2..=6).contains(&words.len())
+        && words.iter().all(|w| {
+            w.chars()
+                .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '.' | ','))
+        })
+        && !name.contains(':')
 }
 
 /// "Side 2 av 3", "Page 2 of 3", "Utskrevet 27.11.2026 side 1".
@@ -568,7 +605,8 @@ pub fn extract(grids: &[Grid], opts: &ParseOptions) -> ParsedList {
     list.employer_id = ids.employer_id;
     list.org_number = ids.org_number;
     list.period = ids.period;
-    list.declared_total_ore = declared_total(&ex.totals, ex.lines.len());
+    list.declared_total_ore =
+        declared_total(&ex.totals, ex.lines.len()).or_else(|| total_in_text(&titles));
     let sum: i64 = ex.lines.iter().filter_map(|l| l.amount_ore).sum();
     if let Some(total) = list.declared_total_ore {
         if total != sum {
@@ -582,6 +620,23 @@ pub fn extract(grids: &[Grid], opts: &ParseOptions) -> ParsedList {
     list.lines = ex.lines;
     list.warnings.extend(ex.warnings);
     list
+}
+
+/// "Totalt å betale: 12 345,67" written above or below the table.
+fn total_in_text(lines: &[String]) -> Option<i64> {
+    lines.iter().find_map(|l| {
+        let idx = l.find(|c: char| c.is_ascii_digit() || c == '-')?;
+        let (label, value) = l.split_at(idx);
+        let f = fields::fold(label);
+        let first = f.split(' ').next().unwrap_or("");
+        let total_word =
+            matches!(first, "sum" | "totalt" | "total" | "totalsum") || f.starts_with("i alt");
+        if total_word && !f.is_empty() && is_grand_total(&f) {
+            norwegian::parse_amount_ore(value.trim())
+        } else {
+            None
+        }
+    })
 }
 
 /// The grand total: the last total row that is not a subtotal; with only section sums,
