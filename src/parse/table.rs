@@ -100,10 +100,7 @@ fn detect_header(rows: &[Row], i: usize) -> Option<(Mapping, usize)> {
                     fields::cell_text(next.cell(col)).unwrap_or_default()
                 );
                 match classify_header(joined.trim()) {
-                    Some((f, s))
-                        if f != Field::Ignore && b.is_some()
-                            || t.is_none() && f != Field::Ignore =>
-                    {
+                    Some((f, s)) if f != Field::Ignore && (b.is_some() || t.is_none()) => {
                         combined.push((col, f, s))
                     }
                     _ => {
