@@ -38,20 +38,19 @@ fn hostile_files_never_take_the_parent_down() {
     let results = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..3 {
-            s.spawn(|| loop {
-                let Some(file) = queue.lock().ok().and_then(|mut q| q.pop()) else {
-                    break;
-                };
-                let bytes = std::fs::read(&file).unwrap_or_default();
-                let name = file
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let start = Instant::now();
-                let list = parse_sandboxed(exe, &name, &bytes, &opts, &limits);
-                let took = start.elapsed();
-                if let Ok(mut r) = results.lock() {
-                    r.push((name, took, list.readable, list.reason.clone()));
+            s.spawn(|| {
+                while let Some(file) = queue.lock().ok().and_then(|mut q| q.pop()) {
+                    let bytes = std::fs::read(&file).unwrap_or_default();
+                    let name = file
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    let start = Instant::now();
+                    let list = parse_sandboxed(exe, &name, &bytes, &opts, &limits);
+                    let took = start.elapsed();
+                    if let Ok(mut r) = results.lock() {
+                        r.push((name, took, list.readable, list.reason.clone()));
+                    }
                 }
             });
         }
