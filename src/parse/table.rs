@@ -328,7 +328,13 @@ impl Extractor<'_> {
                 && amount.is_some()
                 && m.get(Field::Name).is_none()
                 && m.get(Field::LastName).is_none();
-        if !person || is_page_footer(&row.joined_text()) {
+        let count_row = name.as_deref().is_some_and(|n| {
+            matches!(
+                fields::fold(n).split(' ').next().unwrap_or(""),
+                "antall" | "count" | "number" | "totalt" | "sum" | "total"
+            )
+        });
+        if !person || count_row || is_page_footer(&row.joined_text()) {
             self.context.push(row.joined_text());
             return;
         }
@@ -654,6 +660,47 @@ fn declared_total(totals: &[TotalRow], n_lines: usize) -> Option<i64> {
 mod tests {
     use super::*;
 
+    /// Cells from text: "" empty, "#123.5" a number, "@2026-11-15" a date.
+    fn grid(rows: &[&[&str]]) -> Vec<Grid> {
+        let rows = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Row {
+                sheet: "Ark1".into(),
+                row: i as u32 + 1,
+                cells: r
+                    .iter()
+                    .map(|c| {
+                        if c.is_empty() {
+                            Cell::Empty
+                        } else if let Some(n) = c.strip_prefix('#') {
+                            Cell::Number(n.parse().unwrap_or(0.0))
+                        } else if let Some(d) = c.strip_prefix('@') {
+                            norwegian::parse_date(d)
+                                .map(Cell::Date)
+                                .unwrap_or(Cell::Empty)
+                        } else {
+                            Cell::Text(c.to_string())
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        vec![Grid {
+            name: "Ark1".into(),
+            rows,
+        }]
+    }
+
+    fn parse(rows: &[&[&str]]) -> ParsedList {
+        extract(
+            &grid(rows),
+            &ParseOptions {
+                accept_synthetic_ids: true,
+            },
+        )
+    }
+
     #[test]
     fn grand_totals() {
         assert!(is_grand_total("sum"));
@@ -661,5 +708,109 @@ mod tests {
         assert!(is_grand_total("sum trekk november 2026"));
         assert!(!is_grand_total("sum kjokken"));
         assert!(!is_grand_total("delsum"));
+    }
+
+    #[test]
+    fn merged_two_row_header_and_caps_names() {
+        let l = parse(&[
+            &["Ansatt", "", "Fødsels-", "Trekk"],
+            &["Nr", "Navn", "nummer", ""],
+            &["#12", "NORDMANN, KARI", "03816900505", "450,00"],
+            &["#13", "OLA VAN DER BERG", "3827614121", "#500"],
+            &["Totalt å betale", "", "", "950,00"],
+        ]);
+        assert_eq!(l.lines.len(), 2, "{l:?}");
+        assert_eq!(l.lines[0].employee_number.as_deref(), Some("12"));
+        assert_eq!(l.lines[0].name.as_deref(), Some("Kari Nordmann"));
+        assert_eq!(l.lines[1].name.as_deref(), Some("Ola van der Berg"));
+        assert_eq!(l.lines[1].national_id.as_deref(), Some("03827614121"));
+        assert_eq!(l.declared_total_ore, Some(95000));
+    }
+
+    #[test]
+    fn english_headers_end_dates_and_new_amount() {
+        let l = parse(&[
+            &["Deduction list 245669", ""],
+            &["Company reg. no. 907 873 951"],
+            &["Period: 11/2026"],
+            &[],
+            &[
+                "Surname",
+                "Given name",
+                "SSN",
+                "Amount (NOK)",
+                "New amount",
+                "Termination date",
+                "Remarks",
+            ],
+            &["Nordmann", "Kari", "03816900505", "450", "", "", ""],
+            &[
+                "Hansen",
+                "Per",
+                "03827614121",
+                "450",
+                "300",
+                "#46341",
+                "Reduced",
+            ],
+            &["Total", "", "", "", "750", "", ""],
+        ]);
+        assert_eq!(l.list_number.as_deref(), Some("245669"));
+        assert_eq!(l.org_number.as_deref(), Some("907873951"));
+        assert_eq!(l.period.as_deref(), Some("2026-11"));
+        assert_eq!(l.lines.len(), 2);
+        assert_eq!(l.lines[1].amount_ore, Some(30000));
+        assert_eq!(
+            l.lines[1].end_date,
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 15)
+        );
+        assert_eq!(l.lines[1].comment.as_deref(), Some("Reduced"));
+        assert_eq!(l.declared_total_ore, Some(75000));
+    }
+
+    #[test]
+    fn headerless_content_fallback() {
+        let l = parse(&[
+            &["03816900505", "Kari Nordmann", "#450.5"],
+            &["03827614121", "Per Hansen", "#300"],
+            &["19879626369", "Emma Ellingsen", "#518.47"],
+        ]);
+        assert_eq!(l.lines.len(), 3);
+        assert_eq!(l.lines[0].amount_ore, Some(45050));
+        assert_eq!(l.lines[2].name.as_deref(), Some("Emma Ellingsen"));
+    }
+
+    #[test]
+    fn counts_and_footers_are_not_people_or_totals() {
+        let l = parse(&[
+            &["Navn", "Fnr", "Beløp"],
+            &["Kari Nordmann", "03816900505", "450"],
+            &["Antall ansatte", "", "1"],
+            &["Side 1 av 1", "", "1"],
+        ]);
+        assert_eq!(l.lines.len(), 1);
+        assert_eq!(l.declared_total_ore, None);
+    }
+
+    #[test]
+    fn invalid_ids_are_kept_with_a_warning() {
+        let l = parse(&[
+            &["Navn", "Fødselsnummer", "Beløp"],
+            &["Kari Nordmann", "03816900506", "450"],
+        ]);
+        assert_eq!(l.lines[0].national_id.as_deref(), Some("03816900506"));
+        assert!(!l.lines[0].national_id_valid);
+        assert!(l.warnings.iter().any(|w| w.contains("not valid")));
+    }
+
+    #[test]
+    fn person_leaving_without_amount_is_kept() {
+        let l = parse(&[
+            &["Navn", "Beløp", "Sluttdato", "Kommentar"],
+            &["Kari Nordmann", "450", "", ""],
+            &["Per Hansen", "", "@2026-10-31", "Sluttet"],
+        ]);
+        assert_eq!(l.lines.len(), 2);
+        assert_eq!(l.lines[1].amount_ore, None);
     }
 }
