@@ -610,6 +610,22 @@ pub fn extract(grids: &[Grid], opts: &ParseOptions) -> ParsedList {
     list.period = ids.period;
     list.declared_total_ore =
         declared_total(&ex.totals, ex.lines.len()).or_else(|| total_in_text(&titles));
+    // Payroll reports print deductions as negative numbers; every amount negative is that
+    // convention, not a list of refunds.
+    let amounts: Vec<i64> = ex
+        .lines
+        .iter()
+        .filter_map(|l| l.amount_ore)
+        .filter(|a| *a != 0)
+        .collect();
+    if amounts.len() >= 2 && amounts.iter().all(|a| *a < 0) {
+        for l in &mut ex.lines {
+            l.amount_ore = l.amount_ore.map(|a| -a);
+        }
+        list.declared_total_ore = list.declared_total_ore.map(|t| -t);
+        ex.warnings
+            .push("all amounts were negative (payroll sign); read as deductions".into());
+    }
     let sum: i64 = ex.lines.iter().filter_map(|l| l.amount_ore).sum();
     if let Some(total) = list.declared_total_ore {
         if total != sum {
