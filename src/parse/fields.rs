@@ -358,9 +358,12 @@ fn number_text(n: f64) -> String {
     }
 }
 
-/// Identifier-like numbers (member/employee numbers) as text.
+/// Identifier-like numbers (member/employee numbers) as text: at least one digit, no
+/// more than 20 characters; anything else (a stray word) is no number.
 pub fn id_text(cell: &Cell) -> Option<String> {
-    cell_text(cell).map(|t| t.strip_suffix(".0").map(str::to_string).unwrap_or(t))
+    let t = cell_text(cell)?;
+    let t = t.strip_suffix(".0").map(str::to_string).unwrap_or(t);
+    (t.chars().any(|c| c.is_ascii_digit()) && t.chars().count() <= 20).then_some(t)
 }
 
 /// Amount in øre from a cell: numbers are kroner.

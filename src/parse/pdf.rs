@@ -265,13 +265,31 @@ fn lines_to_grid(lines: &[Line]) -> Grid {
     let mut rows = Vec::new();
     let mut line_no = 0u32;
     let mut page = 0u32;
+    let headers: Vec<bool> = lines.iter().map(is_header_line).collect();
+    // Pages whose table header comes after some lines: those lines are the page's title block.
+    let mut first_header: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+    for (i, (l, h)) in lines.iter().zip(&headers).enumerate() {
+        if *h {
+            first_header.entry(l.page).or_insert(i);
+        }
+    }
+    let first_header_on_page = |p: u32| first_header.get(&p).copied();
     for (i, line) in lines.iter().enumerate() {
         if line.page != page {
             page = line.page;
             line_no = 0;
         }
         line_no += 1;
-        let cells: Vec<Cell> = if is_header_line(line) {
+        let title = first_header_on_page(line.page).is_some_and(|h| i < h);
+        let cells: Vec<Cell> = if title {
+            vec![Cell::Text(
+                line.chunks
+                    .iter()
+                    .map(|c| c.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )]
+        } else if headers[i] {
             let titles = header_phrases(line);
             let data: Vec<&Line> = lines[i + 1..]
                 .iter()
