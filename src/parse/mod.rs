@@ -215,10 +215,13 @@ pub fn parse_attachment_with_limits(
     match read_grids(file_name, bytes, limits) {
         Ok((format, grids)) => {
             let mut list = table::extract(&grids, opts);
-            list.format = Some(format.name().to_string());
-            if list.lines.is_empty() && format == Format::Unknown {
-                return unreadable("no list found");
+            if list.lines.is_empty() {
+                // Nothing to process: for the mail flow this is a file to ask again for.
+                let mut u = unreadable("no table of people found in the file");
+                u.format = Some(format.name().to_string());
+                return u;
             }
+            list.format = Some(format.name().to_string());
             list
         }
         Err(e) => unreadable(e.to_string()),
