@@ -24,6 +24,8 @@ pub enum Field {
     NewAmount,
     EndDate,
     Comment,
+    /// A bare number column ("Nr"): employee number unless it just counts rows.
+    Number,
     /// A known column that is none of the above (department, percentage, salary …):
     /// named so content fallback leaves it alone.
     Ignore,
@@ -243,6 +245,8 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
         || c.contains("laidoff")
         || c.contains("furlough")
         || c.contains("avgang")
+        || c.contains("leaving")
+        || c.len() > 5 && c.ends_with("end")
     {
         return Some((Field::EndDate, 8));
     }
@@ -282,8 +286,9 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
         || c.contains("amount")
         || c.contains("deduction")
         || c.contains("dues")
-        || c == "trukket"
         || c.contains("trukket")
+        || c.contains("fee")
+        || c == "fagforening"
     {
         Some(8)
     } else if c == "sum"
@@ -323,11 +328,24 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
         || c == "status"
         || c == "obs"
         || c.starts_with("tilbakemelding")
+        || c.starts_with("bemerk")
+        || c.contains("fritekst")
+        || c == "tekst"
+        || c == "text"
     {
         return Some((Field::Comment, 8));
     }
-    if c == "nr" || c == "no" || c == "lnr" || c == "lopenr" || c == "rad" || c == "row" || c == "#"
-    {
+    if c.contains("navn") {
+        return Some((Field::Name, 6));
+    }
+    if c == "ressurs" || c == "resource" {
+        return Some((Field::EmployeeNumber, 6));
+    }
+    // A bare "Nr": an employee number or a running count, told apart by content.
+    if c == "nr" || c == "no" || c == "nummer" || c == "number" || c == "#" {
+        return Some((Field::Number, 3));
+    }
+    if c == "lnr" || c == "lopenr" || c == "rad" || c == "row" {
         return Some((Field::Ignore, 1));
     }
     None

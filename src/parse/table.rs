@@ -20,7 +20,8 @@ impl Mapping {
     }
 
     fn real_fields(&self) -> usize {
-        self.cols.len() + usize::from(!self.comments.is_empty())
+        self.cols.keys().filter(|f| **f != Field::Number).count()
+            + usize::from(!self.comments.is_empty())
     }
 
     fn is_table(&self) -> bool {
@@ -91,7 +92,7 @@ fn detect_header(rows: &[Row], i: usize) -> Option<(Mapping, usize)> {
                 }
                 let b = bottom.iter().find(|x| x.0 == col).copied();
                 let t = top.iter().find(|x| x.0 == col).copied();
-                if let Some(b) = b.filter(|b| b.1 != Field::Ignore) {
+                if let Some(b) = b.filter(|b| !matches!(b.1, Field::Ignore | Field::Number)) {
                     combined.push(b);
                     continue;
                 }
@@ -481,8 +482,8 @@ fn content_mapping(rows: &[Row]) -> Option<Mapping> {
     .then_some(m)
 }
 
-/// A header named a birth-date column that holds national IDs (or the reverse):
-/// believe the content.
+/// A header named a birth-date column that holds national IDs (or the reverse), or an
+/// ID column that holds short staff numbers (SAP's "Pers.nr."): believe the content.
 fn correct_by_content(m: &mut Mapping, rows: &[Row]) {
     let sample = |col: usize| -> Vec<&Cell> {
         rows.iter()
@@ -491,6 +492,20 @@ fn correct_by_content(m: &mut Mapping, rows: &[Row]) {
             .take(30)
             .collect()
     };
+    if let Some(n) = m.cols.remove(&Field::Number) {
+        let values: Vec<Option<i64>> = sample(n)
+            .iter()
+            .map(|c| fields::id_text(c).and_then(|t| t.parse::<i64>().ok()))
+            .collect();
+        let counting = !values.is_empty()
+            && values
+                .iter()
+                .enumerate()
+                .all(|(i, v)| *v == Some(i as i64 + 1));
+        if !counting && m.get(Field::EmployeeNumber).is_none() {
+            m.cols.insert(Field::EmployeeNumber, n);
+        }
+    }
     if let (Some(b), None) = (m.get(Field::BirthDate), m.get(Field::NationalId)) {
         let cells = sample(b);
         let ids = cells
@@ -515,6 +530,26 @@ fn correct_by_content(m: &mut Mapping, rows: &[Row]) {
         if !cells.is_empty() && ids == 0 && dates * 2 > cells.len() {
             m.cols.remove(&Field::NationalId);
             m.cols.insert(Field::BirthDate, n);
+        }
+    }
+    if let Some(n) = m.get(Field::NationalId) {
+        let cells = sample(n);
+        let ids = cells
+            .iter()
+            .filter(|c| fields::looks_like_national_id(c))
+            .count();
+        let short_numbers = cells
+            .iter()
+            .filter(|c| {
+                fields::id_text(c)
+                    .is_some_and(|t| t.len() <= 9 && t.chars().all(|ch| ch.is_ascii_digit()))
+            })
+            .count();
+        if cells.len() >= 2 && ids == 0 && short_numbers * 5 >= cells.len() * 4 {
+            m.cols.remove(&Field::NationalId);
+            if m.get(Field::EmployeeNumber).is_none() {
+                m.cols.insert(Field::EmployeeNumber, n);
+            }
         }
     }
     // An unnamed column full of national IDs.
@@ -828,5 +863,33 @@ mod tests {
         ]);
         assert_eq!(l.lines.len(), 2);
         assert_eq!(l.lines[1].amount_ore, None);
+    }
+
+    #[test]
+    fn bare_nr_column_is_an_employee_number_unless_it_counts() {
+        let counting = parse(&[
+            &["Nr", "Navn", "Fnr", "Beløp"],
+            &["#1", "Kari Nordmann", "03816900505", "450"],
+            &["#2", "Per Hansen", "03827614121", "450"],
+        ]);
+        assert_eq!(counting.lines[0].employee_number, None);
+        let staff = parse(&[
+            &["Nr", "Navn", "Fnr", "Beløp"],
+            &["#331", "Kari Nordmann", "03816900505", "450"],
+            &["#333", "Per Hansen", "03827614121", "450"],
+        ]);
+        assert_eq!(staff.lines[1].employee_number.as_deref(), Some("333"));
+    }
+
+    #[test]
+    fn sap_personnel_number_is_not_a_national_id() {
+        let l = parse(&[
+            &["Pers.nr.", "Navn", "Fødselsnummer", "Beløp"],
+            &["#10004711", "Kari Nordmann", "03816900505", "450,00-"],
+            &["#10004712", "Per Hansen", "03827614121", "300,00-"],
+        ]);
+        assert_eq!(l.lines[0].national_id.as_deref(), Some("03816900505"));
+        assert_eq!(l.lines[0].employee_number.as_deref(), Some("10004711"));
+        assert_eq!(l.lines[0].amount_ore, Some(45000));
     }
 }
