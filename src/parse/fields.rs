@@ -72,8 +72,17 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
     if raw.is_empty() || raw.chars().count() > 60 {
         return None;
     }
-    // Header cells carry no long numbers (a title like "Trekkliste 240974" is not a header).
-    if raw.chars().filter(|c| c.is_ascii_digit()).count() >= 3 {
+    // Header cells carry no long numbers (a title like "Trekkliste 240974" is not a header);
+    // a year ("Trekk 2026") is allowed.
+    let without_years: String = raw
+        .split_whitespace()
+        .filter(|w| {
+            let w = w.trim_matches(|c: char| !c.is_ascii_digit());
+            !(w.len() == 4 && (w.starts_with("19") || w.starts_with("20")))
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    if without_years.chars().filter(|c| c.is_ascii_digit()).count() >= 3 {
         return None;
     }
     let f = fold(raw);
@@ -388,9 +397,24 @@ pub fn id_text(cell: &Cell) -> Option<String> {
 pub fn amount_ore(cell: &Cell) -> Option<i64> {
     match cell {
         Cell::Number(n) if n.is_finite() && n.abs() < 1e13 => Some((n * 100.0).round() as i64),
-        Cell::Text(s) => norwegian::parse_amount_ore(s),
+        Cell::Text(s) => norwegian::parse_amount_ore(s).or_else(|| amount_prefix(s)),
         _ => None,
     }
+}
+
+/// "450,00 (redusert)", "kr 450,- pr mnd": the amount at the start of a longer text.
+fn amount_prefix(s: &str) -> Option<i64> {
+    let words: Vec<&str> = s.split_whitespace().collect();
+    let first = words.first()?;
+    if !first.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '-' | '(' | '\u{2212}'))
+        && !first.to_lowercase().starts_with("kr")
+        && !first.to_lowercase().starts_with("nok")
+    {
+        return None;
+    }
+    (1..words.len())
+        .rev()
+        .find_map(|k| norwegian::parse_amount_ore(&words[..k].join(" ")))
 }
 
 /// Excel's day 0 is 1899-12-30 (with the 1900 leap-year bug folded in).
@@ -569,6 +593,7 @@ mod tests {
         assert_eq!(f("Remarks"), Some(Field::Comment));
         assert_eq!(f("Nytt beløp"), Some(Field::NewAmount));
         assert_eq!(f("Trekkliste 240974 – november 2026"), None);
+        assert_eq!(f("Trekk november 2026"), Some(Field::Amount));
     }
 
     #[test]
@@ -599,6 +624,11 @@ mod tests {
     fn values() {
         assert_eq!(amount_ore(&Cell::Number(762.89)), Some(76289));
         assert_eq!(amount_ore(&Cell::Text("kr 583,07".into())), Some(58307));
+        assert_eq!(
+            amount_ore(&Cell::Text("450,00 (redusert)".into())),
+            Some(45000)
+        );
+        assert_eq!(amount_ore(&Cell::Text("Sluttet".into())), None);
         assert_eq!(
             national_id(&Cell::Number(5826510058.0), true),
             Some(("05826510058".to_string(), true))
