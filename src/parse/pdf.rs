@@ -259,6 +259,42 @@ fn boundaries(titles: &[Chunk], data: &[&Line]) -> Vec<f64> {
         .collect()
 }
 
+fn distinct_fields(titles: &[Chunk]) -> usize {
+    titles
+        .iter()
+        .filter_map(|t| classify_header(&t.text))
+        .map(|f| f.0)
+        .filter(|f| *f != Field::Ignore)
+        .collect::<std::collections::HashSet<_>>()
+        .len()
+}
+
+/// A header printed on two lines ("Fødsels-" over "nummer"): the second line's words,
+/// all without digits and each under a title, are appended to those titles when that
+/// names at least as many fields.
+fn continue_titles(titles: &[Chunk], next: &Line) -> Option<Vec<Chunk>> {
+    if next
+        .chunks
+        .iter()
+        .any(|w| w.text.chars().any(|c| c.is_ascii_digit()))
+    {
+        return None;
+    }
+    let mut merged = titles.to_vec();
+    for w in &next.chunks {
+        let centre = (w.x0 + w.x1) / 2.0;
+        let char_width = (w.x1 - w.x0) / w.text.chars().count().max(1) as f64;
+        let t = merged
+            .iter_mut()
+            .find(|t| centre >= t.x0 - 2.0 * char_width && centre <= t.x1 + 2.0 * char_width)?;
+        t.text.push(' ');
+        t.text.push_str(&w.text);
+        t.x0 = t.x0.min(w.x0);
+        t.x1 = t.x1.max(w.x1);
+    }
+    (distinct_fields(&merged) >= distinct_fields(titles)).then_some(merged)
+}
+
 /// Lines → one grid, columns taken from the latest header line.
 fn lines_to_grid(lines: &[Line]) -> Grid {
     let mut bounds: Option<Vec<f64>> = None;
@@ -274,12 +310,16 @@ fn lines_to_grid(lines: &[Line]) -> Grid {
         }
     }
     let first_header_on_page = |p: u32| first_header.get(&p).copied();
+    let mut skip_next = false;
     for (i, line) in lines.iter().enumerate() {
         if line.page != page {
             page = line.page;
             line_no = 0;
         }
         line_no += 1;
+        if std::mem::take(&mut skip_next) {
+            continue;
+        }
         let title = first_header_on_page(line.page).is_some_and(|h| i < h);
         let cells: Vec<Cell> = if title {
             vec![Cell::Text(
@@ -290,10 +330,23 @@ fn lines_to_grid(lines: &[Line]) -> Grid {
                     .join(" "),
             )]
         } else if headers[i] {
-            let titles = header_phrases(line);
-            let data: Vec<&Line> = lines[i + 1..]
+            let mut titles = header_phrases(line);
+            let mut data_start = i + 1;
+            if let Some(next) = lines
+                .get(i + 1)
+                .filter(|n| n.page == line.page && !headers[i + 1])
+            {
+                if let Some(merged) = continue_titles(&titles, next) {
+                    titles = merged;
+                    data_start = i + 2;
+                    skip_next = true;
+                }
+            }
+            let data: Vec<&Line> = lines[data_start.min(lines.len())..]
                 .iter()
-                .take_while(|l| !is_header_line(l))
+                .zip(&headers[data_start.min(lines.len())..])
+                .take_while(|(_, h)| !**h)
+                .map(|(l, _)| l)
                 .take(300)
                 .collect();
             bounds = Some(boundaries(&titles, &data));
