@@ -315,7 +315,20 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
         None
     };
     if let Some(score) = amount_score {
-        return Some((Field::Amount, score));
+        // Last month's or the invoiced figure next to the one deducted now: lower priority.
+        let older = [
+            "forrige",
+            "previous",
+            "tidligere",
+            "gammel",
+            "opprinnelig",
+            "original",
+            "fakturert",
+            "invoiced",
+        ]
+        .iter()
+        .any(|w| c.contains(w));
+        return Some((Field::Amount, if older { 2 } else { score }));
     }
     if c.starts_with("kommentar")
         || c.starts_with("merknad")
@@ -471,7 +484,16 @@ pub fn national_id(cell: &Cell, accept_synthetic: bool) -> Option<(String, bool)
         Cell::Date(_) => return None,
         other => cell_text(other)?,
     };
-    match norwegian::normalize_national_id(&text) {
+    // "03816900505 (ny)": the one 11-digit number in a longer text.
+    let found = norwegian::normalize_national_id(&text).or_else(|| {
+        let runs: Vec<String> = text
+            .split(|c: char| !c.is_ascii_digit() && c != ' ')
+            .map(|r| r.chars().filter(|c| c.is_ascii_digit()).collect::<String>())
+            .filter(|r| r.len() == 11)
+            .collect();
+        (runs.len() == 1).then(|| runs[0].clone())
+    });
+    match found {
         Some(id) => {
             let valid = norwegian::is_valid_national_id(&id, accept_synthetic);
             Some((id, valid))

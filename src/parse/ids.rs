@@ -57,7 +57,7 @@ pub fn from_text(lines: &[String]) -> ListIdentifiers {
             ids.org_number = org_number_in(line);
         }
         if ids.employer_id.is_none() {
-            ids.employer_id = EMPLOYER_RE.captures(line).map(|c| c[1].to_string());
+            ids.employer_id = employer_id_in(line);
         }
     }
     // Unlabelled: a nine-digit number with a valid org-number check digit.
@@ -76,6 +76,27 @@ pub fn from_text(lines: &[String]) -> ListIdentifiers {
         .find_map(|l| period_in(l, true))
         .or_else(|| lines.iter().find_map(|l| period_in(l, false)));
     ids
+}
+
+/// The union's employer ID (`A1043`): in brackets, or after a label naming the employer.
+fn employer_id_in(line: &str) -> Option<String> {
+    const LABELS: [&str; 8] = [
+        "arbeidsgiver",
+        "employer",
+        "kunde",
+        "customer",
+        "arb.giver",
+        "arb.g",
+        "ag-nr",
+        "id",
+    ];
+    EMPLOYER_RE.captures_iter(line).find_map(|c| {
+        let m = c.get(1)?;
+        let before = line[..m.start()].to_lowercase();
+        let bracketed = before.trim_end().ends_with(['(', '[']);
+        let labelled = LABELS.iter().any(|l| before.contains(l));
+        (bracketed || labelled).then(|| m.as_str().to_string())
+    })
 }
 
 fn list_number_in(line: &str) -> Option<String> {
@@ -216,6 +237,9 @@ mod tests {
         ]));
         assert_eq!(ids.list_number.as_deref(), Some("247595"));
         assert_eq!(ids.employer_id.as_deref(), Some("A1204"));
+        let e = |s: &str| from_text(&lines(&[s])).employer_id;
+        assert_eq!(e("Arbeidsgivernr: A1043").as_deref(), Some("A1043"));
+        assert_eq!(e("Ref K2026 side 1"), None);
         assert_eq!(ids.org_number.as_deref(), Some("907873951"));
         assert_eq!(ids.period.as_deref(), Some("2026-11"));
         let p = |s: &str| from_text(&lines(&[s])).period;
