@@ -459,6 +459,24 @@ fn ddmmyy(s: &str) -> String {
     format!("{}.{}.{}", &s[..2], &s[2..4], &s[4..])
 }
 
+/// The six date digits of a birth-date cell (`DDMMYY`), as an ID starts with them.
+pub fn ddmmyy_digits(cell: &Cell) -> Option<String> {
+    match cell {
+        Cell::Text(s) => {
+            let d: String = s
+                .chars()
+                .filter(|c| !c.is_whitespace() && *c != '.')
+                .collect();
+            (d.len() == 6 && d.chars().all(|c| c.is_ascii_digit())).then_some(d)
+        }
+        Cell::Number(n) if n.fract() == 0.0 && (10_100.0..=311_299.0).contains(n) => {
+            Some(format!("{:06}", *n as i64))
+        }
+        Cell::Date(d) => Some(d.format("%d%m%y").to_string()),
+        _ => None,
+    }
+}
+
 /// A birth date from a birth-date column: also `DDMMYY`.
 pub fn birth_date_value(cell: &Cell) -> Option<NaiveDate> {
     if let Cell::Text(s) = cell {

@@ -296,6 +296,23 @@ impl Extractor<'_> {
         let id = m
             .get(Field::NationalId)
             .and_then(|c| fields::national_id(row.cell(c), self.opts.accept_synthetic_ids));
+        // "Fødselsdato" (DDMMYY) beside "Personnr" (the five individual digits): one ID.
+        let id = match (&id, m.get(Field::BirthDate)) {
+            (Some((five, _)), Some(b))
+                if five.len() == 5 && five.chars().all(|c| c.is_ascii_digit()) =>
+            {
+                match fields::ddmmyy_digits(row.cell(b)) {
+                    Some(six) => {
+                        let full = format!("{six}{five}");
+                        let valid =
+                            norwegian::is_valid_national_id(&full, self.opts.accept_synthetic_ids);
+                        Some((full, valid))
+                    }
+                    None => id,
+                }
+            }
+            _ => id,
+        };
         let id_digits = id
             .as_ref()
             .is_some_and(|(s, _)| s.chars().filter(|c| c.is_ascii_digit()).count() >= 6);
@@ -307,9 +324,18 @@ impl Extractor<'_> {
         let employee = m
             .get(Field::EmployeeNumber)
             .and_then(|c| fields::id_text(row.cell(c)));
-        let birth = m
-            .get(Field::BirthDate)
-            .and_then(|c| fields::birth_date_value(row.cell(c)));
+        let birth_col = m.get(Field::BirthDate);
+        let birth = match (&id, birth_col) {
+            // The birth-date column held the ID's first six digits: read them as DDMMYY,
+            // with the century the individual number gives.
+            (Some((full, _)), Some(b))
+                if fields::ddmmyy_digits(row.cell(b)).is_some_and(|d| full.starts_with(&d)) =>
+            {
+                norwegian::national_id_birth_date(full)
+                    .or_else(|| fields::birth_date_value(row.cell(b)))
+            }
+            _ => birth_col.and_then(|c| fields::birth_date_value(row.cell(c))),
+        };
         let has_name = name
             .as_ref()
             .is_some_and(|n| n.chars().any(char::is_alphabetic));
@@ -545,7 +571,12 @@ fn correct_by_content(m: &mut Mapping, rows: &[Row]) {
                     .is_some_and(|t| t.len() <= 9 && t.chars().all(|ch| ch.is_ascii_digit()))
             })
             .count();
-        if cells.len() >= 2 && ids == 0 && short_numbers * 5 >= cells.len() * 4 {
+        let five_digits = cells
+            .iter()
+            .filter(|c| fields::id_text(c).is_some_and(|t| t.len() == 5))
+            .count();
+        let split_id = m.get(Field::BirthDate).is_some() && five_digits * 5 >= cells.len() * 4;
+        if cells.len() >= 2 && ids == 0 && !split_id && short_numbers * 5 >= cells.len() * 4 {
             m.cols.remove(&Field::NationalId);
             if m.get(Field::EmployeeNumber).is_none() {
                 m.cols.insert(Field::EmployeeNumber, n);
@@ -891,5 +922,21 @@ mod tests {
         assert_eq!(l.lines[0].national_id.as_deref(), Some("03816900505"));
         assert_eq!(l.lines[0].employee_number.as_deref(), Some("10004711"));
         assert_eq!(l.lines[0].amount_ore, Some(45000));
+    }
+
+    #[test]
+    fn birth_date_and_five_digit_personnummer_make_one_id() {
+        let l = parse(&[
+            &["Navn", "Fødselsdato", "Personnr", "Beløp"],
+            &["Kari Nordmann", "038169", "00505", "450"],
+            &["Per Hansen", "#38276", "14121", "450"],
+        ]);
+        assert_eq!(l.lines[1].national_id.as_deref(), Some("03827614121"));
+        assert_eq!(
+            l.lines[1].birth_date,
+            chrono::NaiveDate::from_ymd_opt(1976, 2, 3)
+        );
+        assert_eq!(l.lines[0].national_id.as_deref(), Some("03816900505"));
+        assert!(l.lines[0].national_id_valid);
     }
 }
