@@ -313,9 +313,11 @@ impl Extractor<'_> {
             }
             _ => id,
         };
-        let id_digits = id
-            .as_ref()
-            .is_some_and(|(s, _)| s.chars().filter(|c| c.is_ascii_digit()).count() >= 6);
+        // An ID-like value (9–12 digits, not a date) makes a row a person by itself.
+        let id_digits = id.as_ref().is_some_and(|(s, _)| {
+            let n = s.chars().filter(|c| c.is_ascii_digit()).count();
+            (9..=12).contains(&n) && norwegian::parse_date(s).is_none()
+        });
         let name = Self::name(row, m);
         let amount = Self::amount(row, m);
         let member = m
@@ -938,5 +940,15 @@ mod tests {
         );
         assert_eq!(l.lines[0].national_id.as_deref(), Some("03816900505"));
         assert!(l.lines[0].national_id_valid);
+    }
+
+    #[test]
+    fn a_printed_date_in_the_id_column_is_no_person() {
+        let l = parse(&[
+            &["Navn", "Fødselsnummer", "Beløp"],
+            &["Kari Nordmann", "03816900505", "450"],
+            &["Utskrevet", "27.11.2026", ""],
+        ]);
+        assert_eq!(l.lines.len(), 1);
     }
 }
