@@ -167,6 +167,17 @@ fn total_label(row: &Row, mapping: &Mapping) -> Option<String> {
         {
             return Some(f);
         }
+        // "Kjøkken totalt", "Avdeling 2 sum": a short label ending in a total word.
+        let words: Vec<&str> = f.split(' ').collect();
+        if words.len() <= 5
+            && words.len() > 1
+            && matches!(
+                words[words.len() - 1],
+                "sum" | "totalt" | "total" | "subtotal" | "delsum"
+            )
+        {
+            return Some(format!("delsum {f}"));
+        }
     }
     None
 }
@@ -230,6 +241,8 @@ struct TotalRow {
     label: String,
     amount: Option<i64>,
     lines_before: usize,
+    /// Which grid (sheet, CSV, the PDF) it closes.
+    grid: usize,
 }
 
 /// Reads rows of one grid under the current mapping.
@@ -239,6 +252,7 @@ struct Extractor<'a> {
     totals: Vec<TotalRow>,
     context: Vec<String>,
     warnings: Vec<String>,
+    grid: usize,
 }
 
 impl Extractor<'_> {
@@ -289,6 +303,7 @@ impl Extractor<'_> {
                     label,
                     amount,
                     lines_before: self.lines.len(),
+                    grid: self.grid,
                 });
                 return;
             }
@@ -621,11 +636,13 @@ pub fn extract(grids: &[Grid], opts: &ParseOptions) -> ParsedList {
         totals: Vec::new(),
         context: Vec::new(),
         warnings: Vec::new(),
+        grid: 0,
     };
     let mut any_table = false;
     // Text above tables first: identifiers written there win over footers.
     let mut titles: Vec<String> = Vec::new();
-    for grid in grids {
+    for (gi, grid) in grids.iter().enumerate() {
+        ex.grid = gi;
         let rows = &grid.rows;
         let mut mapping: Option<Mapping> = None;
         let mut grid_context = Vec::new();
@@ -653,7 +670,8 @@ pub fn extract(grids: &[Grid], opts: &ParseOptions) -> ParsedList {
     }
     // No header anywhere: guess columns from content, grid by grid.
     if !any_table {
-        for grid in grids {
+        for (gi, grid) in grids.iter().enumerate() {
+            ex.grid = gi;
             if let Some(m) = content_mapping(&grid.rows) {
                 any_table = true;
                 titles.clear();
@@ -729,9 +747,21 @@ fn total_in_text(lines: &[String]) -> Option<i64> {
 /// The grand total: the last total row that is not a subtotal; with only section sums,
 /// none.
 fn declared_total(totals: &[TotalRow], n_lines: usize) -> Option<i64> {
-    let grand: Vec<&TotalRow> = totals.iter().filter(|t| is_grand_total(&t.label)).collect();
-    if let Some(t) = grand.iter().rev().find(|t| t.amount.is_some()) {
-        return t.amount;
+    let grand: Vec<&TotalRow> = totals
+        .iter()
+        .filter(|t| is_grand_total(&t.label) && t.amount.is_some())
+        .collect();
+    // One grand total per sheet; sheets with their own totals add up.
+    let mut per_grid: Vec<(usize, i64)> = Vec::new();
+    for t in &grand {
+        let amount = t.amount.unwrap_or_default();
+        match per_grid.iter_mut().find(|(g, _)| *g == t.grid) {
+            Some(entry) => entry.1 = amount,
+            None => per_grid.push((t.grid, amount)),
+        }
+    }
+    if !per_grid.is_empty() {
+        return Some(per_grid.iter().map(|(_, a)| a).sum());
     }
     // A single labelled sum after all lines ("Sum avdeling" with one section) is the total.
     if totals.len() == 1 && totals[0].lines_before == n_lines {
@@ -950,5 +980,41 @@ mod tests {
             &["Utskrevet", "27.11.2026", ""],
         ]);
         assert_eq!(l.lines.len(), 1);
+    }
+
+    #[test]
+    fn section_totals_written_after_the_name() {
+        let l = parse(&[
+            &["Navn", "Fnr", "Beløp"],
+            &["Kari Nordmann", "03816900505", "450"],
+            &["Kjøkken totalt", "", "450"],
+            &["Per Hansen", "03827614121", "300"],
+            &["Renhold totalt", "", "300"],
+            &["Sum totalt", "", "750"],
+        ]);
+        assert_eq!(l.lines.len(), 2);
+        assert_eq!(l.declared_total_ore, Some(75000));
+    }
+
+    #[test]
+    fn sheets_with_their_own_totals_add_up() {
+        let mut grids = grid(&[
+            &["Navn", "Fnr", "Beløp"],
+            &["Kari Nordmann", "03816900505", "450"],
+            &["Sum", "", "450"],
+        ]);
+        grids.extend(grid(&[
+            &["Navn", "Fnr", "Beløp"],
+            &["Per Hansen", "03827614121", "300"],
+            &["Sum", "", "300"],
+        ]));
+        let l = extract(
+            &grids,
+            &ParseOptions {
+                accept_synthetic_ids: true,
+            },
+        );
+        assert_eq!(l.lines.len(), 2);
+        assert_eq!(l.declared_total_ore, Some(75000));
     }
 }
