@@ -84,7 +84,8 @@ fn strip_tags(s: &str) -> String {
 
 /// HTML tables → one grid: each `<tr>` a row, each `<td>`/`<th>` a cell (text only).
 pub fn read_html(name: &str, text: &str) -> Grid {
-    let lower = text.to_lowercase();
+    // ASCII-only lowering keeps byte offsets equal to the original text's.
+    let lower = text.to_ascii_lowercase();
     let mut rows = Vec::new();
     let mut pos = 0;
     while let Some(start) = lower[pos..].find("<tr").map(|p| p + pos) {
