@@ -145,6 +145,14 @@ pub fn period_in(line: &str, labelled: bool) -> Option<String> {
             }
         }
     }
+    // A date range written without spaces ("01.11.2026-30.11.2026"): its first date.
+    let tokens: Vec<&str> = tokens
+        .iter()
+        .map(|t| match t.split_once('-') {
+            Some((a, b)) if a.matches('.').count() == 2 && b.matches('.').count() >= 2 => a,
+            _ => t,
+        })
+        .collect();
     for t in &tokens {
         let t = t.trim_end_matches('.');
         let parts: Vec<&str> = t.split(['-', '/', '.']).collect();
@@ -255,6 +263,10 @@ mod tests {
             Some("2026-11")
         );
         assert_eq!(p("Utskrevet 27.11.2026"), None);
+        assert_eq!(
+            p("Lønnsperiode: 01.10.2026-31.10.2026").as_deref(),
+            Some("2026-10")
+        );
         let l = |s: &str| from_text(&lines(&[s])).list_number;
         assert_eq!(l("Trekklistenummer: 244239").as_deref(), Some("244239"));
         assert_eq!(l("List no.: 246772").as_deref(), Some("246772"));
