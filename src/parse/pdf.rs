@@ -28,6 +28,9 @@ pub struct Chunk {
 pub struct Line {
     pub page: u32,
     pub chunks: Vec<Chunk>,
+    /// Baseline from the top of the page, and the font size, of the line's first glyph.
+    pub y: f64,
+    pub size: f64,
 }
 
 struct Collector {
@@ -116,6 +119,7 @@ fn page_lines(page: u32, mut glyphs: Vec<Glyph>) -> Vec<Line> {
     }
     rows.into_iter()
         .filter_map(|mut r| {
+            let (y, size) = (r[0].y, r[0].size);
             r.sort_by(|a, b| a.x.total_cmp(&b.x));
             let mut words: Vec<Chunk> = Vec::new();
             let mut last_end: Option<f64> = None;
@@ -160,6 +164,8 @@ fn page_lines(page: u32, mut glyphs: Vec<Glyph>) -> Vec<Line> {
             (!words.is_empty()).then_some(Line {
                 page,
                 chunks: words,
+                y,
+                size,
             })
         })
         .collect()
@@ -259,6 +265,19 @@ fn boundaries(titles: &[Chunk], data: &[&Line]) -> Vec<f64> {
         .collect()
 }
 
+fn append_cells(prev: &mut Row, cells: &[Cell]) {
+    for (i, c) in cells.iter().enumerate() {
+        let Cell::Text(more) = c else { continue };
+        if prev.cells.len() <= i {
+            prev.cells.resize(i + 1, Cell::Empty);
+        }
+        prev.cells[i] = match &prev.cells[i] {
+            Cell::Text(t) => Cell::Text(format!("{t} {more}")),
+            _ => Cell::Text(more.clone()),
+        };
+    }
+}
+
 fn distinct_fields(titles: &[Chunk]) -> usize {
     titles
         .iter()
@@ -311,6 +330,8 @@ fn lines_to_grid(lines: &[Line]) -> Grid {
     }
     let first_header_on_page = |p: u32| first_header.get(&p).copied();
     let mut skip_next = false;
+    let mut comment_cols: Vec<bool> = Vec::new();
+    let mut last_was_data = false;
     for (i, line) in lines.iter().enumerate() {
         if line.page != page {
             page = line.page;
@@ -350,6 +371,11 @@ fn lines_to_grid(lines: &[Line]) -> Grid {
                 .take(300)
                 .collect();
             bounds = Some(boundaries(&titles, &data));
+            comment_cols = titles
+                .iter()
+                .map(|t| classify_header(&t.text).is_some_and(|f| f.0 == Field::Comment))
+                .collect();
+            last_was_data = false;
             titles.iter().map(|c| Cell::Text(c.text.clone())).collect()
         } else if let Some(b) = &bounds {
             let mut cells = vec![Cell::Empty; b.len() + 1];
@@ -361,6 +387,22 @@ fn lines_to_grid(lines: &[Line]) -> Grid {
                     _ => Cell::Text(w.text.clone()),
                 };
             }
+            // A comment wrapped onto the next line: only comment columns filled, right
+            // under a data row. It belongs to that row.
+            let only_comments = cells
+                .iter()
+                .enumerate()
+                .all(|(i, c)| c.is_empty() || comment_cols.get(i).copied().unwrap_or(false));
+            let close = i > 0
+                && lines[i - 1].page == line.page
+                && (line.y - lines[i - 1].y).abs() < 1.8 * line.size;
+            if only_comments && last_was_data && close {
+                if let Some(prev) = rows.last_mut() {
+                    append_cells(prev, &cells);
+                    continue;
+                }
+            }
+            last_was_data = cells.iter().filter(|c| !c.is_empty()).count() >= 2;
             cells
         } else {
             vec![Cell::Text(
