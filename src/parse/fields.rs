@@ -192,7 +192,7 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
             || c.ends_with("nbr")
     };
     if (c.starts_with("medl") || c.starts_with("member")) && number_word(c)
-        || c.contains("medlemsn")
+        || c.contains("medlemsn") && !c.contains("navn")
         || c.contains("medlnr")
         || c.contains("membershipn")
     {
@@ -615,6 +615,7 @@ mod tests {
         assert_eq!(f("Etternavn"), Some(Field::LastName));
         assert_eq!(f("First name"), Some(Field::FirstName));
         assert_eq!(f("Medl.nr"), Some(Field::MemberNumber));
+        assert_eq!(f("Medlemsnavn"), Some(Field::Name));
         assert_eq!(f("Member no."), Some(Field::MemberNumber));
         assert_eq!(f("Ansattnr"), Some(Field::EmployeeNumber));
         assert_eq!(f("Lønnsnr"), Some(Field::EmployeeNumber));
@@ -681,5 +682,138 @@ mod tests {
             date_in_text("Sluttet 31.10.2026"),
             NaiveDate::from_ymd_opt(2026, 10, 31)
         );
+    }
+}
+
+#[cfg(test)]
+mod header_survey {
+    use super::*;
+
+    /// Prints how a broad set of header words is read (run with --nocapture to look).
+    #[test]
+    fn survey() {
+        let words = [
+            "Fødselsnummer",
+            "Fødselsnr.",
+            "F.nr",
+            "Fnr.",
+            "Personnummer",
+            "Pers.nr.",
+            "Personnr",
+            "Fødsels- og personnummer",
+            "Fødselsnr/D-nr",
+            "D-nummer",
+            "ID-nummer",
+            "Identitetsnummer",
+            "SSN",
+            "National ID",
+            "Personal ID number",
+            "Fødselsdato",
+            "Født",
+            "Date of birth",
+            "Birth date",
+            "DOB",
+            "Navn",
+            "Ansatt",
+            "Ansattnavn",
+            "Ansattes navn",
+            "Medlem",
+            "Medlemsnavn",
+            "Name",
+            "Full name",
+            "Employee",
+            "Employee name",
+            "Etternavn",
+            "Fornavn",
+            "Mellomnavn",
+            "Last name",
+            "First name",
+            "Surname",
+            "Given name",
+            "Etternavn, fornavn",
+            "Fornavn Etternavn",
+            "Medlemsnr",
+            "Medlemsnummer",
+            "Medl.nr.",
+            "Medlems-nr",
+            "Member no",
+            "Member number",
+            "Membership no.",
+            "Member ID",
+            "Ansattnr",
+            "Ansattnummer",
+            "Ans.nr",
+            "Lønnsnr",
+            "Lønnsnummer",
+            "Ansatt-ID",
+            "Employee no.",
+            "Employee ID",
+            "Emp. no",
+            "Personalnr",
+            "Ressursnr",
+            "Beløp",
+            "Trekk",
+            "Kontingent",
+            "Fagforeningstrekk",
+            "Trekkbeløp",
+            "Sum",
+            "Amount",
+            "Deduction",
+            "Union dues",
+            "Dues",
+            "Beløp (kr)",
+            "Beløp NOK",
+            "Trekk kr",
+            "Månedstrekk",
+            "Kontingenttrekk",
+            "Fagforeningskontingent",
+            "Trukket",
+            "Membership fee",
+            "Union fee",
+            "Sats",
+            "Nytt beløp",
+            "Korrigert beløp",
+            "Endret trekk",
+            "New amount",
+            "Sluttdato",
+            "Sluttet",
+            "Fratrådt",
+            "Fratrådt dato",
+            "Permittert fra",
+            "Permittert",
+            "End date",
+            "Left",
+            "Date left",
+            "Leaving date",
+            "Termination date",
+            "Employment end",
+            "Kommentar",
+            "Merknad",
+            "Merknader",
+            "Endring",
+            "Anmerkning",
+            "Comment",
+            "Comments",
+            "Note",
+            "Notes",
+            "Remarks",
+            "Årsak",
+            "Status",
+            "Fritekst",
+            "Stilling %",
+            "Stillingsprosent",
+            "Avdeling",
+            "Lønn",
+            "Grunnlag",
+            "Nr",
+            "Løpenr",
+            "Periode",
+            "Dato",
+            "Lønnsart",
+            "Antall",
+        ];
+        for w in words {
+            println!("{w:30} {:?}", classify_header(w));
+        }
     }
 }
