@@ -600,6 +600,40 @@ fn correct_by_content(m: &mut Mapping, rows: &[Row]) {
             }
         }
     }
+    // An unnamed column of people's names.
+    let named = [
+        Field::Name,
+        Field::NameLastFirst,
+        Field::LastName,
+        Field::FirstName,
+    ]
+    .iter()
+    .any(|f| m.get(*f).is_some());
+    if !named {
+        let used: Vec<usize> = m
+            .cols
+            .values()
+            .copied()
+            .chain(m.comments.iter().copied())
+            .collect();
+        let width = rows
+            .iter()
+            .take(200)
+            .map(|r| r.cells.len())
+            .max()
+            .unwrap_or(0);
+        for col in (0..width).filter(|c| !used.contains(c)) {
+            let cells = sample(col);
+            let names = cells
+                .iter()
+                .filter(|c| matches!(c, Cell::Text(t) if looks_like_person_name(t)))
+                .count();
+            if cells.len() >= 2 && names * 5 >= cells.len() * 4 {
+                m.cols.insert(Field::Name, col);
+                break;
+            }
+        }
+    }
     // An unnamed column full of national IDs.
     if m.get(Field::NationalId).is_none() {
         let used: Vec<usize> = m
@@ -1016,5 +1050,15 @@ mod tests {
         );
         assert_eq!(l.lines.len(), 2);
         assert_eq!(l.declared_total_ore, Some(75000));
+    }
+
+    #[test]
+    fn an_unlabelled_name_column_is_found() {
+        let l = parse(&[
+            &["", "Fødselsnummer", "Beløp"],
+            &["Kari Nordmann", "03816900505", "450"],
+            &["Per Hansen", "03827614121", "300"],
+        ]);
+        assert_eq!(l.lines[1].name.as_deref(), Some("Per Hansen"));
     }
 }
