@@ -197,8 +197,10 @@ fn header_phrases(line: &Line) -> Vec<Chunk> {
                     || prev.text.ends_with('/')
                     || prev.text.ends_with('-')
                     || prev.text.matches('(').count() > prev.text.matches(')').count();
-                let own = classify_header(&w.text).is_some_and(|f| f.0 != Field::Ignore);
-                let prev_own = classify_header(&prev.text).is_some_and(|f| f.0 != Field::Ignore);
+                let own = classify_header(&w.text)
+                    .is_some_and(|f| !matches!(f.0, Field::Ignore | Field::Number));
+                let prev_own = classify_header(&prev.text)
+                    .is_some_and(|f| !matches!(f.0, Field::Ignore | Field::Number));
                 let continues = w.text.starts_with('(') || open;
                 // A wide gap always separates columns.
                 let char_width = (w.x1 - w.x0) / w.text.chars().count().max(1) as f64;

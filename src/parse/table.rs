@@ -132,11 +132,18 @@ fn detect_header(rows: &[Row], i: usize) -> Option<(Mapping, usize)> {
 /// Words that open a total row.
 fn total_label(row: &Row, mapping: &Mapping) -> Option<String> {
     for (i, c) in row.cells.iter().enumerate() {
-        if mapping.comments.contains(&i) {
-            continue;
-        }
         let Cell::Text(t) = c else { continue };
         let f = fields::fold(t);
+        // In a comment column only a bare total word counts ("Sum", not "Sum of …").
+        if mapping.comments.contains(&i) {
+            if matches!(
+                f.as_str(),
+                "sum" | "totalt" | "total" | "sum totalt" | "i alt" | "totalsum"
+            ) {
+                return Some(f);
+            }
+            continue;
+        }
         let first = f.split(' ').next().unwrap_or("");
         // Counts ("Totalt antall ansatte: 15") are not money.
         if f.split(' ').any(|w| {
