@@ -99,7 +99,11 @@ fn split_spaced(text: &str) -> Vec<Vec<String>> {
 
 /// CSV text → one grid; every field is text (the table reader parses values).
 pub fn read(name: &str, bytes: &[u8]) -> Grid {
-    let text = decode(bytes);
+    let mut text = decode(bytes);
+    // Old Mac line endings (a bare CR).
+    if text.contains('\r') && !text.contains('\n') {
+        text = text.replace('\r', "\n");
+    }
     let (delim, score) = detect_delimiter(&text);
     let sample: String = text.lines().take(50).collect::<Vec<_>>().join("\n");
     let records = if consistency(&split_spaced(&sample)) > score {
@@ -152,6 +156,12 @@ mod tests {
         );
         assert_eq!(g.rows[1].cells[0], Cell::Text("Nordmann, Kari".into()));
         assert_eq!(g.rows[1].cells[1], Cell::Text("1 234,50".into()));
+    }
+
+    #[test]
+    fn mac_line_endings() {
+        let g = read("x.csv", b"Navn;Belop\rKari;450\r");
+        assert_eq!(g.rows.len(), 2);
     }
 
     #[test]
