@@ -83,10 +83,17 @@ impl OutputDev for Collector {
         if !x.is_finite() || !y.is_finite() {
             return Ok(());
         }
+        // Some fonts report no advance width: assume half an em so words still hold together.
+        let advance = width * size;
+        let advance = if advance.is_finite() && advance > 0.05 * size {
+            advance
+        } else {
+            0.5 * size
+        };
         self.current.push(Glyph {
             x,
             y,
-            end: x + width * size,
+            end: x + advance,
             size,
             ch: ch.to_string(),
         });
