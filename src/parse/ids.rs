@@ -300,6 +300,12 @@ mod tests {
         assert_eq!(c.period.as_deref(), Some("2026-11"));
         let d = f("Skann_20261111_150112.pdf");
         assert_eq!(d.list_number.as_deref(), Some("150112"));
+        let g = f("Trekkliste_2026-11_245175.csv");
+        assert_eq!(g.list_number.as_deref(), Some("245175"));
+        assert_eq!(g.period.as_deref(), Some("2026-11"));
+        let h = f("Trekkliste nov 2026 Havblikk.xlsx");
+        assert_eq!(h.period.as_deref(), Some("2026-11"));
+        assert_eq!(h.list_number, None);
         let e = f("Trekk fagforening Øvrebø Gartneri 11-2026.csv");
         assert_eq!(e.period.as_deref(), Some("2026-11"));
         assert_eq!(e.list_number, None);
