@@ -77,6 +77,41 @@ fn xlsx_sheet_cells(bytes: &[u8], entry: &str, limits: &ParseLimits) -> Result<u
     Ok(max_row.saturating_mul(max_col.max(1)))
 }
 
+/// calamine reserves room for the shared-string count the file declares: a made-up
+/// `uniqueCount` would allocate before a single string is read.
+fn check_shared_strings(bytes: &[u8], limits: &ParseLimits) -> Result<(), ParseError> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| ParseError::Corrupt(format!("zip: {e}")))?;
+    let Ok(f) = zip.by_name("xl/sharedStrings.xml") else {
+        return Ok(());
+    };
+    let mut head = Vec::new();
+    f.take(4096)
+        .read_to_end(&mut head)
+        .map_err(|e| ParseError::Corrupt(format!("zip: {e}")))?;
+    for attr in [&b" uniqueCount=\""[..], &b" count=\""[..]] {
+        if let Some(p) = find(&head, attr) {
+            let digits: Vec<u8> = head[p + attr.len()..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .copied()
+                .collect();
+            if digits.is_empty() {
+                continue;
+            }
+            // Too many digits to parse is too large too.
+            let n = std::str::from_utf8(&digits)
+                .ok()
+                .and_then(|d| d.parse::<u64>().ok())
+                .unwrap_or(u64::MAX);
+            if n > limits.max_sheet_cells {
+                return Err(ParseError::TooLarge(format!("{n} shared strings declared")));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
@@ -214,6 +249,7 @@ pub fn read(kind: SheetKind, bytes: &[u8], limits: &ParseLimits) -> Result<Vec<G
                     return Err(ParseError::TooLarge(format!("{part} spans too many cells")));
                 }
             }
+            check_shared_strings(bytes, limits)?;
             let mut wb: Xlsx<_> = open_workbook_from_rs(cursor).map_err(|e| open_err(&e))?;
             read_sheets(&mut wb, limits)
         }
