@@ -267,3 +267,63 @@ pub fn read(kind: SheetKind, bytes: &[u8], limits: &ParseLimits) -> Result<Vec<G
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn zip_of(entries: &[(&str, &str)]) -> Vec<u8> {
+        let mut buf = Cursor::new(Vec::new());
+        {
+            let mut w = zip::ZipWriter::new(&mut buf);
+            for (name, body) in entries {
+                w.start_file(*name, zip::write::SimpleFileOptions::default())
+                    .unwrap();
+                w.write_all(body.as_bytes()).unwrap();
+            }
+            w.finish().unwrap();
+        }
+        buf.into_inner()
+    }
+
+    #[test]
+    fn a_far_away_cell_is_refused_before_loading() {
+        let bytes = zip_of(&[
+            ("xl/workbook.xml", "<workbook/>"),
+            (
+                "xl/worksheets/sheet1.xml",
+                r#"<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c><c r="XFD1048576"><v>2</v></c></row></sheetData></worksheet>"#,
+            ),
+        ]);
+        let err = read(SheetKind::Xlsx, &bytes, &ParseLimits::default());
+        assert!(matches!(err, Err(ParseError::TooLarge(_))), "{err:?}");
+    }
+
+    #[test]
+    fn a_made_up_shared_string_count_is_refused() {
+        let bytes = zip_of(&[
+            ("xl/workbook.xml", "<workbook/>"),
+            (
+                "xl/sharedStrings.xml",
+                r#"<sst count="99999999999999" uniqueCount="99999999999999"></sst>"#,
+            ),
+        ]);
+        let err = read(SheetKind::Xlsx, &bytes, &ParseLimits::default());
+        assert!(matches!(err, Err(ParseError::TooLarge(_))), "{err:?}");
+    }
+
+    #[test]
+    fn declared_zip_size_is_checked() {
+        let big = "x".repeat(2_000_000);
+        let bytes = zip_of(&[("xl/workbook.xml", "<workbook/>"), ("xl/big.xml", &big)]);
+        let limits = ParseLimits {
+            max_zip_uncompressed_bytes: 1_000_000,
+            ..ParseLimits::default()
+        };
+        assert!(matches!(
+            zip_entries(&bytes, &limits),
+            Err(ParseError::TooLarge(_))
+        ));
+    }
+}
