@@ -131,8 +131,24 @@ fn detect_header(rows: &[Row], i: usize) -> Option<(Mapping, usize)> {
 
 /// Words that open a total row.
 fn total_label(row: &Row, mapping: &Mapping) -> Option<String> {
+    // The label is the row's first text, or sits in a column that names people; a
+    // "Sum …" further right in some other column is data, not a total row.
+    let first_text = row.cells.iter().position(|c| {
+        matches!(c, Cell::Text(t) if !t.trim().is_empty())
+            && fields::amount_ore(c).is_none()
+            && fields::date_value(c).is_none()
+    });
+    let person_cols: Vec<usize> = mapping
+        .cols
+        .iter()
+        .filter(|(f, _)| f.identifies())
+        .map(|(_, c)| *c)
+        .collect();
     for (i, c) in row.cells.iter().enumerate() {
         let Cell::Text(t) = c else { continue };
+        if Some(i) != first_text && !person_cols.contains(&i) {
+            continue;
+        }
         let f = fields::fold(t);
         // In a comment column only a bare total word counts ("Sum", not "Sum of …").
         if mapping.comments.contains(&i) {
@@ -1067,5 +1083,17 @@ mod tests {
             &["Per Hansen", "03827614121", "300"],
         ]);
         assert_eq!(l.lines[1].name.as_deref(), Some("Per Hansen"));
+    }
+
+    #[test]
+    fn sum_words_in_a_data_column_do_not_make_totals() {
+        let l = parse(&[
+            &["Navn", "Lønnsart", "Beløp"],
+            &["Kari Nordmann", "Sum trekk", "450"],
+            &["Per Hansen", "Sum trekk", "300"],
+            &["Sum", "", "750"],
+        ]);
+        assert_eq!(l.lines.len(), 2);
+        assert_eq!(l.declared_total_ore, Some(75000));
     }
 }
