@@ -711,6 +711,19 @@ pub fn extract(grids: &[Grid], opts: &ParseOptions) -> ParsedList {
                 continue;
             }
             if let Some((mut m, span)) = detect_header(rows, i) {
+                // Text beside the header that names no column ("Periode: 2026-11" in a
+                // far cell) still says something about the list.
+                for r in &rows[i..i + span] {
+                    grid_context.extend(r.cells.iter().filter_map(|c| match c {
+                        Cell::Text(t)
+                            if classify_header(t).is_none()
+                                && t.chars().any(|ch| ch.is_ascii_digit()) =>
+                        {
+                            Some(t.clone())
+                        }
+                        _ => None,
+                    }));
+                }
                 correct_by_content(&mut m, &rows[i + span..]);
                 mapping = Some(m);
                 any_table = true;
@@ -1095,5 +1108,14 @@ mod tests {
         ]);
         assert_eq!(l.lines.len(), 2);
         assert_eq!(l.declared_total_ore, Some(75000));
+    }
+
+    #[test]
+    fn identifiers_beside_the_header_row() {
+        let l = parse(&[
+            &["Navn", "Fnr", "Beløp", "", "Periode: 2026-11"],
+            &["Kari Nordmann", "03816900505", "450"],
+        ]);
+        assert_eq!(l.period.as_deref(), Some("2026-11"));
     }
 }
