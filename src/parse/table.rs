@@ -276,6 +276,9 @@ struct Extractor<'a> {
     context: Vec<String>,
     warnings: Vec<String>,
     grid: usize,
+    /// A grand total closed the current table: what follows (signatures, contact
+    /// lines) is no person until a new header starts a table.
+    closed: bool,
 }
 
 impl Extractor<'_> {
@@ -310,6 +313,10 @@ impl Extractor<'_> {
         if row.non_empty() == 0 {
             return;
         }
+        if self.closed {
+            self.context.push(row.joined_text());
+            return;
+        }
         if let Some(label) = total_label(row, m) {
             let has_id = m
                 .get(Field::NationalId)
@@ -322,6 +329,7 @@ impl Extractor<'_> {
                         .filter(|c| !matches!(c, Cell::Text(t) if total_label_text(t)))
                         .find_map(fields::amount_ore)
                 });
+                self.closed = is_grand_total(&label);
                 self.totals.push(TotalRow {
                     label,
                     amount,
@@ -694,12 +702,14 @@ pub fn extract(grids: &[Grid], opts: &ParseOptions) -> ParsedList {
         context: Vec::new(),
         warnings: Vec::new(),
         grid: 0,
+        closed: false,
     };
     let mut any_table = false;
     // Text above tables first: identifiers written there win over footers.
     let mut titles: Vec<String> = Vec::new();
     for (gi, grid) in grids.iter().enumerate() {
         ex.grid = gi;
+        ex.closed = false;
         let rows = &grid.rows;
         let mut mapping: Option<Mapping> = None;
         let mut grid_context = Vec::new();
@@ -725,6 +735,7 @@ pub fn extract(grids: &[Grid], opts: &ParseOptions) -> ParsedList {
                     }));
                 }
                 correct_by_content(&mut m, &rows[i + span..]);
+                ex.closed = false;
                 mapping = Some(m);
                 any_table = true;
                 i += span;
@@ -742,6 +753,7 @@ pub fn extract(grids: &[Grid], opts: &ParseOptions) -> ParsedList {
     if !any_table {
         for (gi, grid) in grids.iter().enumerate() {
             ex.grid = gi;
+            ex.closed = false;
             if let Some(m) = content_mapping(&grid.rows) {
                 any_table = true;
                 titles.clear();
@@ -1117,5 +1129,16 @@ mod tests {
             &["Kari Nordmann", "03816900505", "450"],
         ]);
         assert_eq!(l.period.as_deref(), Some("2026-11"));
+    }
+
+    #[test]
+    fn nothing_after_the_grand_total_is_a_person() {
+        let l = parse(&[
+            &["Navn", "Fnr", "Beløp"],
+            &["Kari Nordmann", "03816900505", "450"],
+            &["Sum", "", "450"],
+            &["Kontakt Ola Hansen", "tlf 912 34 567", "567"],
+        ]);
+        assert_eq!(l.lines.len(), 1);
     }
 }
