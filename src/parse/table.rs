@@ -279,6 +279,8 @@ struct Extractor<'a> {
     /// A grand total closed the current table: what follows (signatures, contact
     /// lines) is no person until a new header starts a table.
     closed: bool,
+    /// Lines read before the current table began (a total above its people closes nothing).
+    table_start: usize,
 }
 
 impl Extractor<'_> {
@@ -329,7 +331,7 @@ impl Extractor<'_> {
                         .filter(|c| !matches!(c, Cell::Text(t) if total_label_text(t)))
                         .find_map(fields::amount_ore)
                 });
-                self.closed = is_grand_total(&label);
+                self.closed = is_grand_total(&label) && self.lines.len() > self.table_start;
                 self.totals.push(TotalRow {
                     label,
                     amount,
@@ -703,6 +705,7 @@ pub fn extract(grids: &[Grid], opts: &ParseOptions) -> ParsedList {
         warnings: Vec::new(),
         grid: 0,
         closed: false,
+        table_start: 0,
     };
     let mut any_table = false;
     // Text above tables first: identifiers written there win over footers.
@@ -710,6 +713,7 @@ pub fn extract(grids: &[Grid], opts: &ParseOptions) -> ParsedList {
     for (gi, grid) in grids.iter().enumerate() {
         ex.grid = gi;
         ex.closed = false;
+        ex.table_start = ex.lines.len();
         let rows = &grid.rows;
         let mut mapping: Option<Mapping> = None;
         let mut grid_context = Vec::new();
@@ -736,6 +740,7 @@ pub fn extract(grids: &[Grid], opts: &ParseOptions) -> ParsedList {
                 }
                 correct_by_content(&mut m, &rows[i + span..]);
                 ex.closed = false;
+                ex.table_start = ex.lines.len();
                 mapping = Some(m);
                 any_table = true;
                 i += span;
@@ -754,6 +759,7 @@ pub fn extract(grids: &[Grid], opts: &ParseOptions) -> ParsedList {
         for (gi, grid) in grids.iter().enumerate() {
             ex.grid = gi;
             ex.closed = false;
+            ex.table_start = ex.lines.len();
             if let Some(m) = content_mapping(&grid.rows) {
                 any_table = true;
                 titles.clear();
