@@ -141,6 +141,7 @@ fn message_from(row: &sqlx::sqlite::SqliteRow) -> Result<MessageRow> {
         arrival: arrival.as_deref().and_then(time),
         state: row.try_get("state")?,
         report_json: row.try_get("report_json")?,
+        conversation: row.try_get("conversation_id")?,
     })
 }
 
