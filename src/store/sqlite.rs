@@ -330,6 +330,76 @@ async fn list_for_payment_without_kid(
     Ok(None)
 }
 
+/// SPEC §5: lists that just received payments are reconciled against what was expected; a
+/// difference is flagged once for staff.
+async fn reconcile_payments(
+    tx: &mut Transaction<'_, Sqlite>,
+    source_refs: &[String],
+) -> Result<()> {
+    let mut lists: Vec<String> = Vec::new();
+    for r in source_refs {
+        let list: Option<String> =
+            sqlx::query_scalar("SELECT list_number FROM payments WHERE source_ref = ?")
+                .bind(r)
+                .fetch_optional(&mut **tx)
+                .await?
+                .flatten();
+        if let Some(l) = list {
+            if !lists.contains(&l) {
+                lists.push(l);
+            }
+        }
+    }
+    for list in lists {
+        let row = sqlx::query(
+            "SELECT l.invoice_amount_ore, l.submitted_total_ore, l.submitted_message,
+               (SELECT COALESCE(SUM(amount_ore), 0) FROM payments p WHERE p.list_number = l.list_number) AS paid,
+               (SELECT COUNT(*) FROM payments p WHERE p.list_number = l.list_number) AS n
+             FROM lists l WHERE l.list_number = ?",
+        )
+        .bind(&list)
+        .fetch_one(&mut **tx)
+        .await?;
+        let paid: i64 = row.try_get("paid")?;
+        let status = crate::decide::reconcile::payment_status(
+            row.try_get("invoice_amount_ore")?,
+            row.try_get("submitted_total_ore")?,
+            paid,
+            row.try_get::<i64, _>("n")? as usize,
+        );
+        let Some(status) = status else { continue };
+        let stored = if status == "reconciled" {
+            "reconciled"
+        } else {
+            "mismatch"
+        };
+        sqlx::query("UPDATE lists SET payment_status = ? WHERE list_number = ?")
+            .bind(stored)
+            .bind(&list)
+            .execute(&mut **tx)
+            .await?;
+        if status == "payment_mismatch" {
+            let detail = format!("list {list}: paid {paid} øre differs from what was expected");
+            let open: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM flags WHERE kind = 'payment_mismatch' AND status = 'open' AND detail LIKE ?",
+            )
+            .bind(format!("list {list}:%"))
+            .fetch_optional(&mut **tx)
+            .await?;
+            if open.is_none() {
+                let message: Option<i64> = row.try_get("submitted_message")?;
+                sqlx::query("INSERT INTO flags (message, kind, detail, status, created_at) VALUES (?, 'payment_mismatch', ?, 'open', ?)")
+                    .bind(message)
+                    .bind(detail)
+                    .bind(now())
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Store for SqliteStore {
     async fn apply_import(&self, files: &[ImportFile]) -> Result<ImportSummary> {
         let mut ordered: Vec<&ImportFile> = files.iter().collect();
@@ -358,6 +428,16 @@ impl Store for SqliteStore {
             summary.files += 1;
             summary.rows += rows;
         }
+        let touched: Vec<String> = files
+            .iter()
+            .filter_map(|f| match &f.batch {
+                ImportBatch::Payments(rows) => Some(rows),
+                _ => None,
+            })
+            .flatten()
+            .map(|p| p.source_ref.clone())
+            .collect();
+        reconcile_payments(&mut tx, &touched).await?;
         tx.commit().await?;
         Ok(summary)
     }
