@@ -19,16 +19,7 @@ fn run_once(s: &Scratch) {
 }
 
 fn sql(s: &Scratch, q: &str) -> Vec<String> {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    rt.block_on(async {
-        let store = trekkpost::store::SqliteStore::open(&format!("sqlite://{}", s.db().display()))
-            .await
-            .expect("open");
-        sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(q.to_string()))
-            .fetch_all(store.pool())
-            .await
-            .expect("query")
-    })
+    query_strings(&s.db(), q)
 }
 
 fn decoded_text(path: &std::path::Path) -> String {

@@ -5,19 +5,6 @@ mod common;
 use common::*;
 use std::collections::{BTreeMap, BTreeSet};
 
-fn store_query(db: &std::path::Path, sql: &str) -> Vec<String> {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    rt.block_on(async {
-        let store = trekkpost::store::SqliteStore::open(&format!("sqlite://{}", db.display()))
-            .await
-            .expect("open");
-        sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.to_string()))
-            .fetch_all(store.pool())
-            .await
-            .expect("query")
-    })
-}
-
 #[test]
 fn a_month_of_daily_runs_with_restarts() {
     let s = Scratch::new();
@@ -78,11 +65,11 @@ fn a_month_of_daily_runs_with_restarts() {
         // interval 7 days, at most 3 reminders (config/default.toml)
         assert_eq!(days, &vec![1, 8, 15], "list {list} reminded on {days:?}");
     }
-    let received = store_query(
+    let received = query_strings(
         &s.db(),
         "SELECT DISTINCT list_number FROM messages WHERE kind = 'list_submission' AND list_number IS NOT NULL",
     );
-    let paid = store_query(
+    let paid = query_strings(
         &s.db(),
         "SELECT DISTINCT list_number FROM payments WHERE list_number IS NOT NULL",
     );
@@ -96,7 +83,7 @@ fn a_month_of_daily_runs_with_restarts() {
     assert!(digests >= 20, "{digests} digests");
 
     // The last digest's open-flag figure matches the store.
-    let open: Vec<String> = store_query(
+    let open: Vec<String> = query_strings(
         &s.db(),
         "SELECT CAST(COUNT(*) AS TEXT) FROM flags WHERE status = 'open'",
     );

@@ -330,6 +330,31 @@ async fn list_for_payment_without_kid(
     Ok(None)
 }
 
+/// Queue one mail; it is sent by the outbox worker (or held for staff).
+async fn insert_outbox(
+    tx: &mut Transaction<'_, Sqlite>,
+    message: Option<i64>,
+    o: &OutboxWrite,
+    at: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO outbox (message, template, to_address, subject, message_id, eml, state, attempts, next_attempt_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+    )
+    .bind(message)
+    .bind(&o.template)
+    .bind(o.to_address.to_lowercase())
+    .bind(&o.subject)
+    .bind(&o.message_id)
+    .bind(&o.eml)
+    .bind(if o.held { "held" } else { "pending" })
+    .bind(at)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// SPEC §5: lists that just received payments are reconciled against what was expected; a
 /// difference is flagged once for staff.
 async fn reconcile_payments(
@@ -939,21 +964,7 @@ impl Store for SqliteStore {
                 .await?;
         }
         for o in &w.outbox {
-            sqlx::query(
-                "INSERT INTO outbox (message, template, to_address, subject, message_id, eml, state, attempts, next_attempt_at, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-            )
-            .bind(message)
-            .bind(&o.template)
-            .bind(o.to_address.to_lowercase())
-            .bind(&o.subject)
-            .bind(&o.message_id)
-            .bind(&o.eml)
-            .bind(if o.held { "held" } else { "pending" })
-            .bind(&at)
-            .bind(&at)
-            .execute(&mut *tx)
-            .await?;
+            insert_outbox(&mut tx, Some(message), o, &at).await?;
         }
         if let Some(mid) = &w.bounced_outbox_message_id {
             sqlx::query("UPDATE outbox SET state = 'bounced' WHERE message_id = ?")
@@ -1131,21 +1142,7 @@ impl Store for SqliteStore {
                     .bind(id)
                     .fetch_one(&mut *tx)
                     .await?;
-            sqlx::query(
-                "INSERT INTO outbox (message, template, to_address, subject, message_id, eml, state, attempts, next_attempt_at, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-            )
-            .bind(last_message)
-            .bind(&o.template)
-            .bind(o.to_address.to_lowercase())
-            .bind(&o.subject)
-            .bind(&o.message_id)
-            .bind(&o.eml)
-            .bind(if o.held { "held" } else { "pending" })
-            .bind(&at)
-            .bind(&at)
-            .execute(&mut *tx)
-            .await?;
+            insert_outbox(&mut tx, last_message, o, &at).await?;
         }
         sqlx::query("INSERT INTO audit_log (at, actor, action, subject, before, after) VALUES (?, ?, 'access_decision', ?, ?, ?)")
             .bind(&at)
@@ -1276,20 +1273,7 @@ impl Store for SqliteStore {
         }
         let created = now();
         for o in outbox {
-            sqlx::query(
-                "INSERT INTO outbox (message, template, to_address, subject, message_id, eml, state, attempts, next_attempt_at, created_at)
-                 VALUES (NULL, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-            )
-            .bind(&o.template)
-            .bind(o.to_address.to_lowercase())
-            .bind(&o.subject)
-            .bind(&o.message_id)
-            .bind(&o.eml)
-            .bind(if o.held { "held" } else { "pending" })
-            .bind(&created)
-            .bind(&created)
-            .execute(&mut *tx)
-            .await?;
+            insert_outbox(&mut tx, None, o, &created).await?;
         }
         sqlx::query("INSERT INTO audit_log (at, actor, action, subject, after) VALUES (?, 'system', 'job_run', ?, ?)")
             .bind(&created)
