@@ -12,6 +12,8 @@ use std::collections::HashMap;
 pub struct Mapping {
     cols: HashMap<Field, usize>,
     comments: Vec<usize>,
+    /// Folded header text by column, for content checks that need the word.
+    titles: HashMap<usize, String>,
 }
 
 impl Mapping {
@@ -47,6 +49,7 @@ fn mapping_from(classified: &[(usize, Field, u8)]) -> Mapping {
     Mapping {
         cols: best.into_iter().map(|(f, (c, _))| (f, c)).collect(),
         comments,
+        titles: HashMap::new(),
     }
 }
 
@@ -552,6 +555,7 @@ fn content_mapping(rows: &[Row]) -> Option<Mapping> {
     let m = Mapping {
         cols,
         comments: Vec::new(),
+        titles: HashMap::new(),
     };
     (m.get(Field::NationalId).is_some()
         || m.get(Field::Name).is_some() && m.get(Field::Amount).is_some())
@@ -630,6 +634,26 @@ fn correct_by_content(m: &mut Mapping, rows: &[Row]) {
             m.cols.remove(&Field::NationalId);
             if m.get(Field::EmployeeNumber).is_none() {
                 m.cols.insert(Field::EmployeeNumber, n);
+            }
+        }
+    }
+    // A vague "Medlem"/"Ansatt" column that holds numbers is a number column.
+    if let Some(n) = m.get(Field::Name) {
+        let cells = sample(n);
+        let numbers = cells
+            .iter()
+            .filter(|c| fields::id_text(c).is_some_and(|t| t.chars().all(|ch| ch.is_ascii_digit())))
+            .count();
+        if cells.len() >= 2 && numbers * 5 >= cells.len() * 4 {
+            let title = m.titles.get(&n).cloned().unwrap_or_default();
+            m.cols.remove(&Field::Name);
+            let field = if title.starts_with("medl") || title.starts_with("member") {
+                Field::MemberNumber
+            } else {
+                Field::EmployeeNumber
+            };
+            if m.get(field).is_none() {
+                m.cols.insert(field, n);
             }
         }
     }
@@ -737,6 +761,16 @@ pub fn extract(grids: &[Grid], opts: &ParseOptions) -> ParsedList {
                         }
                         _ => None,
                     }));
+                }
+                for r in &rows[i..i + span] {
+                    for (c, cell) in r.cells.iter().enumerate() {
+                        if let Some(t) = fields::cell_text(cell) {
+                            m.titles
+                                .entry(c)
+                                .or_default()
+                                .push_str(&format!("{} ", fields::fold(&t)));
+                        }
+                    }
                 }
                 correct_by_content(&mut m, &rows[i + span..]);
                 ex.closed = false;
@@ -1146,5 +1180,22 @@ mod tests {
             &["Kontakt Ola Hansen", "tlf 912 34 567", "567"],
         ]);
         assert_eq!(l.lines.len(), 1);
+    }
+
+    #[test]
+    fn a_vague_person_column_of_numbers_is_a_number_column() {
+        let l = parse(&[
+            &["Medlem", "Navn", "Beløp"],
+            &["#1781867", "Kari Nordmann", "450"],
+            &["#1922640", "Per Hansen", "300"],
+        ]);
+        assert_eq!(l.lines[0].name.as_deref(), Some("Kari Nordmann"));
+        let l = parse(&[
+            &["Medlem", "Fødselsnummer", "Beløp"],
+            &["#1781867", "03816900505", "450"],
+            &["#1922640", "03827614121", "300"],
+        ]);
+        assert_eq!(l.lines[0].member_number.as_deref(), Some("1781867"));
+        assert_eq!(l.lines[0].name, None);
     }
 }
