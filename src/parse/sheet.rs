@@ -170,6 +170,7 @@ fn to_grid(name: &str, range: &calamine::Range<Data>) -> Grid {
                 sheet: name.to_string(),
                 row: row0 + i as u32 + 1,
                 cells,
+                free_text: false,
             }
         })
         .collect();

@@ -367,7 +367,8 @@ impl Extractor<'_> {
         // An ID-like value (9–12 digits, not a date) makes a row a person by itself.
         let id_digits = id.as_ref().is_some_and(|(s, _)| {
             let n = s.chars().filter(|c| c.is_ascii_digit()).count();
-            (9..=12).contains(&n) && norwegian::parse_date(s).is_none()
+            let visible = s.chars().filter(|c| !c.is_whitespace()).count();
+            (9..=12).contains(&n) && n * 5 >= visible * 4 && norwegian::parse_date(s).is_none()
         });
         let name = Self::name(row, m);
         let amount = Self::amount(row, m);
@@ -567,21 +568,22 @@ fn content_mapping(rows: &[Row]) -> Option<Mapping> {
 fn correct_by_content(m: &mut Mapping, rows: &[Row]) {
     let sample = |col: usize| -> Vec<&Cell> {
         rows.iter()
+            .filter(|r| !r.free_text)
             .map(|r| r.cell(col))
             .filter(|c| !c.is_empty())
             .take(30)
             .collect()
     };
     if let Some(n) = m.cols.remove(&Field::Number) {
-        let values: Vec<Option<i64>> = sample(n)
+        // Counting: 1, 2, 3 … (restarting at 1 after a repeated header); words around
+        // the table (titles, footers) in that column are left out.
+        let values: Vec<i64> = sample(n)
             .iter()
-            .map(|c| fields::id_text(c).and_then(|t| t.parse::<i64>().ok()))
+            .filter_map(|c| fields::id_text(c).and_then(|t| t.parse::<i64>().ok()))
             .collect();
-        let counting = !values.is_empty()
-            && values
-                .iter()
-                .enumerate()
-                .all(|(i, v)| *v == Some(i as i64 + 1));
+        // (A table continued under a repeated header counts on from where it was.)
+        let steps_by_one = values.windows(2).all(|w| w[1] == w[0] + 1 || w[1] == 1);
+        let counting = steps_by_one && (values.first() == Some(&1) || values.len() >= 3);
         if !counting && m.get(Field::EmployeeNumber).is_none() {
             m.cols.insert(Field::EmployeeNumber, n);
         }
@@ -745,6 +747,11 @@ pub fn extract(grids: &[Grid], opts: &ParseOptions) -> ParsedList {
         while i < rows.len() {
             let row = &rows[i];
             if row.non_empty() == 0 {
+                i += 1;
+                continue;
+            }
+            if row.free_text {
+                grid_context.push(row.joined_text());
                 i += 1;
                 continue;
             }
@@ -920,6 +927,7 @@ mod tests {
                         }
                     })
                     .collect(),
+                free_text: false,
             })
             .collect();
         vec![Grid {
