@@ -779,7 +779,16 @@ pub fn extract(grids: &[Grid], opts: &ParseOptions) -> ParsedList {
                         }
                     }
                 }
-                correct_by_content(&mut m, &rows[i + span..]);
+                // A repeated header (same titles) continues the same table: keep what the
+                // content said about its columns the first time.
+                let repeated = mapping.as_ref().filter(|p| p.titles == m.titles).cloned();
+                let m = match repeated {
+                    Some(prev) => prev,
+                    None => {
+                        correct_by_content(&mut m, &rows[i + span..]);
+                        m
+                    }
+                };
                 ex.closed = false;
                 ex.table_start = ex.lines.len();
                 mapping = Some(m);
