@@ -452,7 +452,7 @@ async fn item_page_shows_why_the_mail_and_lines_with_ids_masked() {
     let page = &r.body;
     assert!(page.contains("Hvorfor saken er her"));
     assert!(page.contains("Lista har personer som ikke sto på den utsendte lista"));
-    assert!(page.contains("new_person") && page.contains("unchanged"));
+    assert!(page.contains("ny person") && page.contains("uendret"));
     assert!(page.contains("Fakturert") && page.contains("Innsendt") && page.contains("Betalt"));
     assert!(page.contains("Original e-post") && page.contains("Samtalen"));
     assert!(
@@ -914,4 +914,158 @@ fn staff_add_reads_the_password_from_stdin_and_disable_works() {
     assert!(!run(&["staff", "disable", "nobody@union.example"], "")
         .status
         .success());
+}
+
+/// Ends chromedriver (which we started) however the test ends.
+struct Driver(std::process::Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+async fn screenshot(client: &fantoccini::Client, name: &str) {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("web-screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(dir.join(name), png).expect("write screenshot");
+}
+
+/// A new staff member in real headless Chromium: log in, open the queue, open the access
+/// request, approve it, and find the `access_confirmed` reply in the outbox. Screenshots go
+/// to `target/tmp/web-screenshots/`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_logs_in_opens_the_queue_and_approves_an_access_request() {
+    use fantoccini::Locator;
+    let chromedriver = Path::new("/usr/bin/chromedriver");
+    assert!(
+        chromedriver.exists() && Path::new("/usr/bin/chromium").exists(),
+        "Chromium is missing: scripts/test installs Debian's chromium and chromium-driver"
+    );
+    let app = spawn_app().await;
+    let id = app.pending_access_request().await;
+    let port = free_port();
+    let _driver = Driver(
+        std::process::Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "chromedriver did not start"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let profile = tempfile::tempdir().expect("profile");
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1280,1400",
+                format!("--user-data-dir={}", profile.path().display()),
+            ],
+        }),
+    );
+    let client =
+        fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("connect to chromedriver");
+
+    let result = async {
+        client.goto(&format!("{}/", app.base)).await?;
+        // Without a session the queue sends the browser to the login form.
+        assert!(client.current_url().await?.path().ends_with("/login"));
+        screenshot(&client, "01-login.png").await;
+        client
+            .find(Locator::Id("email"))
+            .await?
+            .send_keys(EMAIL)
+            .await?;
+        client
+            .find(Locator::Id("password"))
+            .await?
+            .send_keys(PASSWORD)
+            .await?;
+        client.find(Locator::Id("login")).await?.click().await?;
+        client.wait().for_element(Locator::Id("queue")).await?;
+        screenshot(&client, "02-queue.png").await;
+        client
+            .find(Locator::Css("a.item-link[data-kind='access_request']"))
+            .await?
+            .click()
+            .await?;
+        client.wait().for_element(Locator::Id("approve")).await?;
+        screenshot(&client, "03-access-request.png").await;
+        client.find(Locator::Id("approve")).await?.click().await?;
+        let notice = client.wait().for_element(Locator::Id("notice")).await?;
+        let text = notice.text().await?;
+        assert!(text.contains("access_confirmed"), "{text}");
+        let status = client
+            .find(Locator::Id("access-status"))
+            .await?
+            .text()
+            .await?;
+        assert_eq!(status, "godkjent");
+        // The reply is in the conversation on the page.
+        client
+            .find(Locator::Css("[data-template='access_confirmed']"))
+            .await?;
+        screenshot(&client, "04-approved.png").await;
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    if result.is_err() {
+        screenshot(&client, "99-failure.png").await;
+        if let Ok(url) = client.current_url().await {
+            eprintln!("browser stopped at {url}");
+        }
+    }
+    let _ = client.close().await;
+    result.expect("browser steps");
+
+    let message = app
+        .store
+        .access_request(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .last_message
+        .unwrap();
+    let outbox = app.store.outbox_of_messages(&[message]).await.unwrap();
+    let reply = outbox
+        .iter()
+        .find(|o| o.template == "access_confirmed")
+        .expect("access_confirmed in the outbox");
+    app.drain().await;
+    let sent = app.store.outbox_row(reply.id).await.unwrap().unwrap();
+    assert_eq!(sent.state, "sent");
+    let delivered = std::fs::read_dir(app.dir.path().join("outbox"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .any(|e| std::fs::read_to_string(e.path()).is_ok_and(|m| m.contains(&reply.message_id)));
+    assert!(delivered, "the access_confirmed mail reached the sink");
+    assert!(app
+        .audit_actions()
+        .await
+        .contains(&(EMAIL.to_string(), "access_decision".to_string())));
 }

@@ -246,7 +246,11 @@ fn login_page(
     error: Option<&str>,
     status: StatusCode,
 ) -> Response {
-    let token = random_token();
+    // Keep a token the browser already has: a second fetch of the form (another tab, or the
+    // browser's favicon request redirected here) must not invalidate the first form.
+    let token = cookie(headers, LOGIN_COOKIE)
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        .unwrap_or_else(random_token);
     let html = render::page(
         "login.html",
         serde_json::json!({ "csrf": token, "error": error }),

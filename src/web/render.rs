@@ -47,6 +47,7 @@ fn environment() -> &'static Environment<'static> {
         env.add_filter("dt", format_time);
         env.add_filter("mask", |s: String| mask_id(&s));
         env.add_filter("size", |n: i64| format_size(n));
+        env.add_filter("nb", |code: String| status_nb(&code).to_string());
         env
     })
 }
@@ -59,6 +60,31 @@ fn format_time(value: String) -> String {
             .format("%d.%m.%Y %H:%M UTC")
             .to_string(),
         Err(_) => value,
+    }
+}
+
+/// Status codes of the store in words; unknown codes are shown as they are.
+fn status_nb(code: &str) -> &str {
+    match code {
+        "open" => "åpen",
+        "resolved" => "lukket",
+        "superseded" => "erstattet (kjørt på nytt)",
+        "pending" => "venter på sending",
+        "sent" => "sendt",
+        "held" => "holdt tilbake",
+        "dead" => "kunne ikke sendes",
+        "discarded" => "forkastet",
+        "bounced" => "kom i retur",
+        "needs_info" => "venter på opplysninger",
+        "pending_approval" => "venter på godkjenning",
+        "approved" => "godkjent",
+        "rejected" => "avvist",
+        "unchanged" => "uendret",
+        "amount_changed" => "endret beløp",
+        "ended" => "sluttet",
+        "new_person" => "ny person",
+        "missing" => "mangler",
+        other => other,
     }
 }
 
