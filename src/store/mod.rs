@@ -352,7 +352,7 @@ pub trait Store {
     async fn session_get(&self, token_sha256: &str) -> Result<Option<StaffSession>>;
     async fn session_touch(&self, token_sha256: &str, at: DateTime<Utc>) -> Result<()>;
     async fn session_delete(&self, token_sha256: &str) -> Result<()>;
-    /// Flags, oldest first.
+    /// Flags, oldest mail first.
     async fn queue(&self, filter: &QueueFilter) -> Result<Vec<QueueItem>>;
     async fn queue_item(&self, flag_id: i64) -> Result<Option<QueueItem>>;
     async fn flags_of_message(&self, message: i64) -> Result<Vec<QueueItem>>;
@@ -436,7 +436,7 @@ pub struct QueueFilter {
     pub kind: Option<String>,
     /// `open` (default in the UI), `resolved`, or None for all.
     pub status: Option<String>,
-    /// Only flags created before this time (the age filter).
+    /// Only items whose mail arrived (else whose flag was raised) before this time.
     pub created_before: Option<DateTime<Utc>>,
     pub employer_id: Option<String>,
 }
@@ -449,6 +449,8 @@ pub struct QueueItem {
     pub detail: Option<String>,
     pub status: String,
     pub created_at: Option<DateTime<Utc>>,
+    /// When the mail arrived (else when the flag was raised): the queue's age and order.
+    pub since: Option<DateTime<Utc>>,
     pub resolved_by: Option<String>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub note: Option<String>,

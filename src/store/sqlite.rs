@@ -1391,9 +1391,9 @@ impl Store for SqliteStore {
             "{QUEUE_SELECT}
              WHERE (?1 IS NULL OR f.kind = ?1)
                AND (?2 IS NULL OR f.status = ?2)
-               AND (?3 IS NULL OR f.created_at < ?3)
+               AND (?3 IS NULL OR COALESCE(m.arrival, f.created_at) < ?3)
                AND (?4 IS NULL OR COALESCE(l.employer_id, a.employer_id) = ?4)
-             ORDER BY f.created_at, f.id"
+             ORDER BY since, f.id"
         )))
         .bind(&filter.kind)
         .bind(&filter.status)
@@ -1911,7 +1911,9 @@ impl Store for SqliteStore {
 
 // web: row mappers and shared statements of the triage UI.
 
+// `since`: when the employer wrote (the mail's arrival), else when the flag was raised.
 const QUEUE_SELECT: &str = "SELECT f.id AS flag_id, f.kind, f.detail, f.status, f.created_at, f.resolved_by,
+       COALESCE(m.arrival, f.created_at) AS since,
        f.resolved_at, f.note, f.message, m.from_address, m.subject, m.kind AS message_kind, m.outcome,
        m.list_number, COALESCE(l.employer_id, a.employer_id) AS employer_id, e.name AS employer_name
      FROM flags f
@@ -1932,7 +1934,9 @@ const OUTBOX_SELECT: &str =
 fn queue_item_from(r: &sqlx::sqlite::SqliteRow) -> Result<QueueItem> {
     let created: Option<String> = r.try_get("created_at")?;
     let resolved: Option<String> = r.try_get("resolved_at")?;
+    let since: Option<String> = r.try_get("since")?;
     Ok(QueueItem {
+        since: since.as_deref().and_then(time),
         flag_id: r.try_get("flag_id")?,
         kind: r.try_get("kind")?,
         detail: r.try_get("detail")?,

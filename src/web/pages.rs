@@ -115,7 +115,7 @@ fn item_json(i: &QueueItem) -> Value {
         o.insert("why".into(), kind_reason(&i.kind).into());
         o.insert(
             "age_days".into(),
-            i.created_at
+            i.since
                 .map(|c| (Utc::now() - c).num_days())
                 .unwrap_or(0)
                 .into(),
