@@ -1069,3 +1069,34 @@ async fn browser_logs_in_opens_the_queue_and_approves_an_access_request() {
         .await
         .contains(&(EMAIL.to_string(), "access_decision".to_string())));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cookies_are_secure_when_served_over_tls() {
+    let app = spawn_app().await;
+    let login = |app: &TestApp, proto: Option<&str>| {
+        let mut req = app.client.get(format!("{}/login", app.base));
+        if let Some(p) = proto {
+            req = req.header("x-forwarded-proto", p);
+        }
+        req.send()
+    };
+    let plain = login(&app, None).await.expect("login form");
+    let cookie = plain.headers()[SET_COOKIE].to_str().unwrap().to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    let proxied = login(&app, Some("https")).await.expect("login form");
+    assert!(proxied.headers()[SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .contains("; Secure"));
+    let tls = spawn_app_with(&[("TREKKPOST__WEB__BEHIND_TLS", "true")]).await;
+    let r = login(&tls, None).await.expect("login form");
+    assert!(r.headers()[SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .contains("; Secure"));
+    // Pages are not cached, framed or scripted.
+    let csp = r.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"));
+    assert_eq!(r.headers()["cache-control"], "no-store");
+}
