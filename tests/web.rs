@@ -1100,3 +1100,61 @@ async fn cookies_are_secure_when_served_over_tls() {
     assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"));
     assert_eq!(r.headers()["cache-control"], "no-store");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reassigning_matches_the_lines_against_the_chosen_list() {
+    let mut app = spawn_app().await;
+    app.login().await;
+    let message = app.message_by_source("04-list-too-late.eml").await;
+    let current = app
+        .store
+        .message_detail(message)
+        .await
+        .unwrap()
+        .unwrap()
+        .list_number
+        .unwrap();
+    let employer = app.store.list(&current).await.unwrap().unwrap().employer_id;
+    let target = app
+        .store
+        .lists_of_employer(&employer)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.list_number)
+        .find(|n| *n != current)
+        .expect("the employer has a second list");
+    let members: Vec<String> = app
+        .store
+        .issued_lines(&target)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.member_number)
+        .collect();
+    let r = app
+        .post_from(
+            &format!("/melding/{message}"),
+            &format!("/melding/{message}/flytt"),
+            &[
+                ("list_number", target.as_str()),
+                ("note", "Gjelder november"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let lines = app.store.parsed_lines_of(message).await.unwrap();
+    assert!(!lines.is_empty());
+    for l in &lines {
+        assert!(l.match_status.is_some());
+        if let Some(m) = &l.matched_member {
+            assert!(members.contains(m), "{m} is not on list {target}");
+        }
+    }
+    let page = app.get(&format!("/melding/{message}")).await.body;
+    assert!(page.contains(&format!("Matchet mot liste {target}")));
+    assert!(app
+        .audit_actions()
+        .await
+        .contains(&(EMAIL.to_string(), "lines_rematched".to_string())));
+}

@@ -408,6 +408,14 @@ pub trait Store {
     ) -> Result<Vec<AuditEntry>>;
     async fn employers(&self) -> Result<Vec<Employer>>;
     async fn health_facts(&self) -> Result<HealthFacts>;
+    /// New match status and matched member per parsed line `(id, status, member)`, after
+    /// staff moved the mail to another list; audited as one change.
+    async fn set_line_matches(
+        &self,
+        message: i64,
+        matches: &[(i64, Option<String>, Option<String>)],
+        actor: &str,
+    ) -> Result<()>;
 }
 
 // web: records of the staff triage UI (SPEC §8).

@@ -1907,6 +1907,45 @@ impl Store for SqliteStore {
             last_job_run,
         })
     }
+
+    async fn set_line_matches(
+        &self,
+        message: i64,
+        matches: &[(i64, Option<String>, Option<String>)],
+        actor: &str,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let before: Vec<String> = sqlx::query_scalar(
+            "SELECT COALESCE(match_status, '-') FROM parsed_lines WHERE message = ? ORDER BY id",
+        )
+        .bind(message)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (id, status, member) in matches {
+            sqlx::query("UPDATE parsed_lines SET match_status = ?, matched_member = ? WHERE id = ? AND message = ?")
+                .bind(status)
+                .bind(member)
+                .bind(id)
+                .bind(message)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let after: Vec<&str> = matches
+            .iter()
+            .map(|(_, s, _)| s.as_deref().unwrap_or("-"))
+            .collect();
+        insert_audit(
+            &mut tx,
+            actor,
+            "lines_rematched",
+            &format!("message:{message}"),
+            Some(&before.join(",")),
+            Some(&after.join(",")),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }
 
 // web: row mappers and shared statements of the triage UI.

@@ -5,7 +5,9 @@ use super::auth::Staff;
 use super::{render, AppState, WebError};
 use crate::classify::Lang;
 use crate::decide::access::AccessStatus;
+use crate::decide::matching::{match_lines, IssuedLine};
 use crate::handle::access::{decide_by_staff, StaffDecisionError};
+use crate::parse::ParsedLine;
 use crate::pipeline::Pipeline;
 use crate::store::{MessageDetail, OutboxWrite, Store};
 use axum::extract::{Path, State};
@@ -189,6 +191,14 @@ pub async fn rerun(
     // The hold is released and overrides reapplied whatever happened.
     store.finish_rerun(id, &staff.email).await?;
     result.map_err(|e| WebError::Internal(e.to_string()))?;
+    // The new lines are matched against the list staff chose, not the one identified.
+    if let Some((list, _)) = store
+        .message_detail(id)
+        .await?
+        .and_then(|m| m.list_override)
+    {
+        rematch(&state, id, &list, &staff.email).await?;
+    }
     Ok(back_to(Some(id), "kjort"))
 }
 
@@ -222,7 +232,72 @@ pub async fn reassign(
         .store
         .reassign_message(id, &list_number, &staff.email, &note)
         .await?;
+    rematch(&state, id, &list_number, &staff.email).await?;
     Ok(back_to(Some(id), "flyttet"))
+}
+
+/// Match the mail's parsed lines against the list staff chose, with the pipeline's own
+/// matching rules (SPEC §4), so the item page shows them against the right list.
+async fn rematch(
+    state: &AppState,
+    message: i64,
+    list_number: &str,
+    actor: &str,
+) -> Result<(), WebError> {
+    let rows = state.store.parsed_lines_of(message).await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let issued: Vec<IssuedLine> = state
+        .store
+        .issued_lines(list_number)
+        .await?
+        .into_iter()
+        .map(|p| IssuedLine {
+            member_number: p.member_number,
+            name: p.name,
+            national_id: p.national_id,
+            amount_ore: p.amount_ore,
+        })
+        .collect();
+    let date = |d: &Option<String>| {
+        d.as_deref()
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    };
+    let parsed: Vec<ParsedLine> = rows
+        .iter()
+        .map(|r| ParsedLine {
+            national_id: r.national_id.clone(),
+            birth_date: date(&r.birth_date),
+            name: r.name.clone(),
+            member_number: r.member_number.clone(),
+            employee_number: r.employee_number.clone(),
+            amount_ore: r.amount_ore,
+            end_date: date(&r.end_date),
+            comment: r.comment.clone(),
+            sheet: r.sheet.clone(),
+            row: u32::try_from(r.row_number).unwrap_or(0),
+            national_id_valid: true,
+        })
+        .collect();
+    let matched = match_lines(&issued, &parsed);
+    let updates: Vec<(i64, Option<String>, Option<String>)> = rows
+        .iter()
+        .zip(&matched.submitted)
+        .map(|(r, (status, i))| {
+            (
+                r.id,
+                Some(status.as_str().to_string()),
+                i.and_then(|i| issued.get(i))
+                    .map(|p| p.member_number.clone()),
+            )
+        })
+        .collect();
+    state
+        .store
+        .set_line_matches(message, &updates, actor)
+        .await?;
+    Ok(())
 }
 
 /// A reply as the form shows it before staff edit it.
