@@ -315,6 +315,7 @@ async fn nothing_is_reachable_without_a_session() {
         "/arbeidsgiver/A3012",
         "/logg",
         "/helse",
+        "/utboks/1",
         "/finnes-ikke",
     ] {
         let r = app.get(path).await;
@@ -465,6 +466,12 @@ async fn item_page_shows_why_the_mail_and_lines_with_ids_masked() {
         "a full national ID on the item page"
     );
     assert!(page.contains("*****"));
+    // Our reply can be read as the employer got it.
+    let reply = app.store.outbox_of_messages(&[id]).await.unwrap()[0].id;
+    let r = app.get(&format!("/utboks/{reply}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("id=\"reply-text\""), "{}", r.body);
+    assert!(!full_ids.is_match(&r.body));
     // The full number only on an explicit, audited request.
     let line = app.store.parsed_lines_of(id).await.unwrap();
     let line = line.iter().find(|l| l.national_id.is_some()).unwrap();

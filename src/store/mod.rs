@@ -416,6 +416,8 @@ pub trait Store {
         matches: &[(i64, Option<String>, Option<String>)],
         actor: &str,
     ) -> Result<()>;
+    /// The complete message of an outbox row, as sent (or to be sent).
+    async fn outbox_eml(&self, id: i64) -> Result<Option<Vec<u8>>>;
 }
 
 // web: records of the staff triage UI (SPEC §8).

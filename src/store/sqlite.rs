@@ -1946,6 +1946,13 @@ impl Store for SqliteStore {
         tx.commit().await?;
         Ok(())
     }
+
+    async fn outbox_eml(&self, id: i64) -> Result<Option<Vec<u8>>> {
+        Ok(sqlx::query_scalar("SELECT eml FROM outbox WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
 }
 
 // web: row mappers and shared statements of the triage UI.

@@ -171,6 +171,7 @@ pub fn router(state: AppState) -> Router {
         .route("/melding/{id}/flytt", post(actions::reassign))
         .route("/tilgang/{id}/godkjenn", post(actions::approve_access))
         .route("/tilgang/{id}/avvis", post(actions::reject_access))
+        .route("/utboks/{id}", get(pages::outbox_item))
         .route("/utboks/{id}/send-igjen", post(actions::retry_dead_letter))
         .route("/utboks/{id}/forkast", post(actions::discard_dead_letter))
         .route("/arbeidsgivere", get(pages::employers))

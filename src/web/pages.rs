@@ -685,3 +685,25 @@ pub async fn health(
     );
     Ok(html("health.html", c))
 }
+
+/// One of our replies as the employer gets it (text part), with its sending state.
+pub async fn outbox_item(
+    State(state): State<AppState>,
+    Extension(staff): Extension<Staff>,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, WebError> {
+    let row = state
+        .store
+        .outbox_row(id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let eml = state.store.outbox_eml(id).await?.unwrap_or_default();
+    let view = mail_view::view(&eml);
+    let mut c = base(&staff, "queue");
+    c.insert("row".into(), serde_json::to_value(&row).unwrap_or_default());
+    c.insert(
+        "mail".into(),
+        serde_json::to_value(&view).unwrap_or_default(),
+    );
+    Ok(html("outbox.html", c))
+}

@@ -31,6 +31,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "health.html",
         include_str!("../../templates/web/health.html"),
     ),
+    (
+        "outbox.html",
+        include_str!("../../templates/web/outbox.html"),
+    ),
 ];
 
 fn environment() -> &'static Environment<'static> {
@@ -182,10 +186,22 @@ mod tests {
     }
 
     #[test]
-    fn every_template_compiles() {
+    fn every_template_compiles_and_every_file_is_embedded() {
         let env = environment();
         for (name, _) in TEMPLATES {
             assert!(env.get_template(name).is_ok(), "{name}");
+        }
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/web");
+        for entry in std::fs::read_dir(dir).expect("templates/web") {
+            let name = entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned();
+            assert!(
+                TEMPLATES.iter().any(|(n, _)| *n == name),
+                "templates/web/{name} is not embedded"
+            );
         }
     }
 }
