@@ -960,6 +960,9 @@ async fn browser_logs_in_opens_the_queue_and_approves_an_access_request() {
     );
     let app = spawn_app().await;
     let id = app.pending_access_request().await;
+    let list_mail = app
+        .message_by_source("02-list-changed-new-person.eml")
+        .await;
     let port = free_port();
     let _driver = Driver(
         std::process::Command::new(chromedriver)
@@ -1038,6 +1041,21 @@ async fn browser_logs_in_opens_the_queue_and_approves_an_access_request() {
             .find(Locator::Css("[data-template='access_confirmed']"))
             .await?;
         screenshot(&client, "04-approved.png").await;
+        // The other pages a new staff member meets, kept as pictures to look at.
+        for (path, name) in [
+            (format!("/melding/{list_mail}"), "05-list-item.png"),
+            (
+                format!("/melding/{list_mail}/svar?mal=received_under_review"),
+                "06-reply.png",
+            ),
+            ("/arbeidsgiver/A3012".to_string(), "07-employer.png"),
+            ("/logg".to_string(), "08-audit.png"),
+            ("/helse".to_string(), "09-health.png"),
+        ] {
+            client.goto(&format!("{}{path}", app.base)).await?;
+            client.find(Locator::Css("main h1")).await?;
+            screenshot(&client, name).await;
+        }
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
