@@ -342,32 +342,42 @@ fn header_block(bytes: &[u8]) -> Option<EmbeddedMessage> {
     Some(embedded)
 }
 
-/// The transfer-decoded bytes of an attachment. Text attachments are taken again from the raw
-/// part so a CSV keeps its own character set (mail-parser would have re-decoded it, lossily
-/// when the charset is not declared); the list parser detects the encoding itself.
+/// The transfer-decoded bytes of an attachment. Text attachments are read again from the raw
+/// part: bytes that are valid UTF-8 are kept as they are (also when mislabelled us-ascii);
+/// others are decoded from a declared, known charset to UTF-8; without one they keep their
+/// own bytes, since decoding them as UTF-8 would lose Latin-1/Windows-1252 letters (the list
+/// parser detects that encoding itself).
 fn attachment_bytes(part: &MessagePart<'_>, raw: &[u8]) -> Vec<u8> {
-    if let PartType::Text(_) | PartType::Html(_) = &part.body {
-        let (start, end) = (part.offset_body as usize, part.offset_end as usize);
-        if let Some(slice) = raw.get(start..end) {
-            let decoded = match part.encoding {
-                Encoding::Base64 => {
-                    let (end, bytes) = MessageStream::new(slice).decode_base64_mime(b"");
-                    (end != usize::MAX).then(|| bytes.into_owned())
-                }
-                Encoding::QuotedPrintable => {
-                    let (end, bytes) = MessageStream::new(slice).decode_quoted_printable_mime(b"");
-                    (end != usize::MAX).then(|| bytes.into_owned())
-                }
-                Encoding::None => Some(strip_trailing_newline(slice).to_vec()),
-            };
-            if let Some(bytes) = decoded {
-                if !bytes.is_empty() || part.contents().is_empty() {
-                    return bytes;
-                }
-            }
+    let (PartType::Text(_) | PartType::Html(_)) = &part.body else {
+        return part.contents().to_vec();
+    };
+    let (start, end) = (part.offset_body as usize, part.offset_end as usize);
+    let own_bytes = raw.get(start..end).and_then(|slice| match part.encoding {
+        Encoding::Base64 => {
+            let (end, bytes) = MessageStream::new(slice).decode_base64_mime(b"");
+            (end != usize::MAX).then(|| bytes.into_owned())
         }
+        Encoding::QuotedPrintable => {
+            let (end, bytes) = MessageStream::new(slice).decode_quoted_printable_mime(b"");
+            (end != usize::MAX).then(|| bytes.into_owned())
+        }
+        Encoding::None => Some(strip_trailing_newline(slice).to_vec()),
+    });
+    let Some(bytes) = own_bytes.filter(|b| !b.is_empty() || part.contents().is_empty()) else {
+        return part.contents().to_vec();
+    };
+    if std::str::from_utf8(&bytes).is_ok() {
+        return bytes;
     }
-    part.contents().to_vec()
+    let declared_charset = part
+        .content_type()
+        .and_then(|ct| ct.attribute("charset"))
+        .is_some_and(|cs| charset_decoder(cs.as_bytes()).is_some());
+    if declared_charset {
+        part.contents().to_vec()
+    } else {
+        bytes
+    }
 }
 
 fn strip_trailing_newline(bytes: &[u8]) -> &[u8] {
@@ -614,7 +624,22 @@ struct HtmlText {
     /// Length of the output when the current paragraph opened: an empty paragraph
     /// (`<p>&nbsp;</p>`, Outlook's blank line) becomes a blank line.
     block_start: Option<usize>,
+    /// One entry per open table: is a cell of it open? Inside a cell, paragraphs and breaks
+    /// are spaces, so a row stays one line (Outlook wraps every cell in `<p>`).
+    tables: Vec<bool>,
+    /// Tables nested beyond the tracked depth.
+    untracked_tables: usize,
+    /// Output length when the current cell opened.
+    cell_start: usize,
+    /// A break inside a cell after some text: becomes a line break only if more text of the
+    /// same cell follows (a signature cell with `<br>` lines), never before the next cell.
+    cell_break: bool,
+    /// The current row has text (a separator before an empty leading cell is noise).
+    row_has_text: bool,
 }
+
+/// Table nesting followed; deeper tables are treated as plain content.
+const MAX_TABLE_DEPTH: usize = 32;
 
 impl HtmlText {
     fn line_start(&self) -> bool {
@@ -658,6 +683,13 @@ impl HtmlText {
                 self.pending_space = true;
                 continue;
             }
+            if self.cell_break {
+                self.cell_break = false;
+                self.newline();
+            }
+            if self.in_cell() {
+                self.row_has_text = true;
+            }
             if self.pending_space && !self.line_start() && !self.out.ends_with(' ') {
                 self.out.push(' ');
             }
@@ -665,6 +697,10 @@ impl HtmlText {
             self.push_prefix();
             self.out.push(ch);
         }
+    }
+
+    fn in_cell(&self) -> bool {
+        self.tables.last().copied().unwrap_or(false)
     }
 
     fn tag(&mut self, tag: &str) {
@@ -676,7 +712,35 @@ impl HtmlText {
             .collect::<String>()
             .to_ascii_lowercase();
         let self_closing = tag.ends_with('/');
+        if self.skip_depth == 0 && self.in_cell() {
+            if let "p" | "div" | "br" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "ul" | "ol"
+            | "li" | "address" | "center" | "dl" | "dt" | "dd" | "hr" = name.as_str()
+            {
+                if self.out.len() > self.cell_start {
+                    self.cell_break = true;
+                } else {
+                    self.pending_space = true;
+                }
+                return;
+            }
+        }
         match name.as_str() {
+            "table" if self.skip_depth == 0 => {
+                if closing {
+                    if self.untracked_tables > 0 {
+                        self.untracked_tables -= 1;
+                    } else {
+                        self.tables.pop();
+                    }
+                } else if self.tables.len() < MAX_TABLE_DEPTH {
+                    self.tables.push(false);
+                } else {
+                    self.untracked_tables += 1;
+                }
+                if !self.line_start() {
+                    self.newline();
+                }
+            }
             "head" | "style" | "script" | "title" | "template" | "xml" => {
                 if self_closing {
                 } else if closing {
@@ -689,9 +753,9 @@ impl HtmlText {
                 self.push_prefix();
                 self.newline();
             }
-            "p" | "div" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "ul" | "ol" | "li"
-            | "table" | "hr" | "address" | "section" | "article" | "header" | "footer"
-            | "center" | "dl" | "dt" | "dd" | "tbody" | "thead" | "body" => {
+            "p" | "div" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "ul" | "ol" | "li" | "hr"
+            | "address" | "section" | "article" | "header" | "footer" | "center" | "dl" | "dt"
+            | "dd" | "tbody" | "thead" | "body" => {
                 if self.skip_depth == 0 && !self.line_start() {
                     self.newline();
                 }
@@ -713,12 +777,27 @@ impl HtmlText {
             }
             "tr" => {
                 self.cell_in_row = 0;
+                self.row_has_text = false;
+                self.cell_break = false;
+                if let Some(open) = self.tables.last_mut() {
+                    *open = false;
+                }
                 if self.skip_depth == 0 && !self.line_start() {
                     self.newline();
                 }
             }
+            "td" | "th" if closing && self.skip_depth == 0 => {
+                if let Some(open) = self.tables.last_mut() {
+                    *open = false;
+                }
+                self.cell_break = false;
+            }
             "td" | "th" if !closing && self.skip_depth == 0 => {
-                if self.cell_in_row > 0 {
+                if let Some(open) = self.tables.last_mut() {
+                    *open = true;
+                }
+                self.cell_break = false;
+                if self.cell_in_row > 0 && self.row_has_text {
                     while self.out.ends_with(' ') {
                         self.out.pop();
                     }
@@ -726,6 +805,7 @@ impl HtmlText {
                 }
                 self.cell_in_row += 1;
                 self.pending_space = false;
+                self.cell_start = self.out.len();
             }
             "pre" => {
                 if closing {
@@ -882,6 +962,21 @@ mod tests {
     }
 
     #[test]
+    fn html_outlook_cells_with_paragraphs() {
+        let html = "<table><tr><td><p class=MsoNormal>Firma<o:p></o:p></p></td><td><p class=MsoNormal>Acme AS<o:p></o:p></p></td></tr><tr><td><p>Mobil</p></td><td><p>917 23 456<br>(dagtid)</p></td></tr></table><p>Mvh</p>";
+        assert_eq!(
+            html_to_text(html),
+            "Firma | Acme AS\nMobil | 917 23 456\n(dagtid)\nMvh"
+        );
+    }
+
+    #[test]
+    fn html_signature_cell_keeps_its_lines() {
+        let html = "<p>Mvh</p><table><tr><td><img src=cid:x></td><td><p><b>Tone Berg</b><br>Leder<br>Havblikk AS</p></td></tr></table>";
+        assert_eq!(html_to_text(html), "Mvh\nTone Berg\nLeder\nHavblikk AS");
+    }
+
+    #[test]
     fn html_blockquote_is_quoted() {
         let html = "<div>Svar her</div><blockquote><div>gammel tekst</div></blockquote>";
         assert_eq!(html_to_text(html), "Svar her\n> gammel tekst");
@@ -929,6 +1024,48 @@ mod tests {
             Some("2026-11-02T08:47:12+00:00".into())
         );
         assert_eq!(mail.text.trim(), "Hei");
+    }
+
+    #[test]
+    fn text_attachments_keep_their_letters() {
+        let csv_1252 = b"Navn;Bel\xf8p\r\nGr\xf8nli;450\r\n";
+        let b64 = |bytes: &[u8]| -> String {
+            const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+            let mut out = String::new();
+            for chunk in bytes.chunks(3) {
+                let n = chunk
+                    .iter()
+                    .enumerate()
+                    .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+                for i in 0..4 {
+                    if i <= chunk.len() {
+                        out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
+                    } else {
+                        out.push('=');
+                    }
+                }
+            }
+            out
+        };
+        for (ctype, expect_utf8) in [
+            ("text/csv; charset=windows-1252", true),
+            ("text/csv", false),
+        ] {
+            let raw = format!(
+                "From: a@b.no\r\nSubject: x\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nHei\r\n--B\r\nContent-Type: {ctype}; name=l.csv\r\nContent-Disposition: attachment; filename=l.csv\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--B--\r\n",
+                b64(csv_1252)
+            );
+            let mail = parse_mail(raw.as_bytes()).expect("parses");
+            let att = mail.attachments.first().expect("attachment");
+            if expect_utf8 {
+                assert_eq!(
+                    String::from_utf8_lossy(&att.bytes),
+                    "Navn;Beløp\r\nGrønli;450\r\n"
+                );
+            } else {
+                assert_eq!(att.bytes, csv_1252.to_vec());
+            }
+        }
     }
 
     #[test]

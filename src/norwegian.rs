@@ -117,7 +117,12 @@ pub fn national_id_birth_date(s: &str) -> Option<NaiveDate> {
 /// zero that a spreadsheet dropped (10 digits) put back. `None` when it is not 10–11 digits.
 pub fn normalize_national_id(s: &str) -> Option<String> {
     // A number cell may come through as "5826510058.0".
-    let t = s.trim();
+    // Spreadsheet text markers: a leading apostrophe, ="…" from CSV exports.
+    let t = s
+        .trim()
+        .trim_start_matches(['\'', '='])
+        .trim_matches('"')
+        .trim();
     let t = t.strip_suffix(".0").unwrap_or(t);
     let cleaned: String = t
         .chars()
@@ -623,6 +628,14 @@ mod tests {
         assert_eq!(
             normalize_national_id("5826510058.0").as_deref(),
             Some("05826510058")
+        );
+        assert_eq!(
+            normalize_national_id("'03816900505").as_deref(),
+            Some("03816900505")
+        );
+        assert_eq!(
+            normalize_national_id("=\"03816900505\"").as_deref(),
+            Some("03816900505")
         );
         assert_eq!(normalize_national_id("123"), None);
         assert_eq!(normalize_national_id("abc"), None);

@@ -82,6 +82,7 @@ fn environment() -> &'static Environment<'static> {
             }
         }
         env.add_filter("kr", format_kr);
+        env.add_filter("period", format_period);
         env
     })
 }
@@ -99,6 +100,50 @@ pub fn format_kr(ore: i64) -> String {
         grouped.push(c);
     }
     format!("{sign}{grouped},{:02}", abs % 100)
+}
+
+/// `2026-11` → `november 2026` (nb) or `November 2026` (en); anything else as it is.
+pub fn format_period(period: &str, lang: Option<&str>) -> String {
+    const NB: [&str; 12] = [
+        "januar",
+        "februar",
+        "mars",
+        "april",
+        "mai",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "desember",
+    ];
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let Some((year, month)) = period.split_once('-') else {
+        return period.to_string();
+    };
+    let names = if lang == Some("en") { &EN } else { &NB };
+    match month
+        .parse::<usize>()
+        .ok()
+        .and_then(|m| names.get(m.wrapping_sub(1)))
+    {
+        Some(name) if year.len() == 4 => format!("{name} {year}"),
+        _ => period.to_string(),
+    }
 }
 
 /// A rendered reply.
@@ -125,6 +170,11 @@ pub fn render(
 ) -> Result<Rendered, ReplyError> {
     let env = environment();
     let dir = lang_dir(lang);
+    let mut context = context.clone();
+    if let Some(map) = context.as_object_mut() {
+        map.insert("lang".into(), dir.into());
+    }
+    let context = &context;
     let render_one = |name: String, ctx: &serde_json::Value| -> Result<String, ReplyError> {
         env.get_template(&name)
             .and_then(|t| t.render(minijinja::value::Serde(ctx)))
@@ -278,6 +328,9 @@ mod tests {
         assert_eq!(format_kr(45000), "450,00");
         assert_eq!(format_kr(123456789), "1\u{a0}234\u{a0}567,89");
         assert_eq!(format_kr(-5050), "-50,50");
+        assert_eq!(format_period("2026-11", Some("nb")), "november 2026");
+        assert_eq!(format_period("2026-01", Some("en")), "January 2026");
+        assert_eq!(format_period("2026-13", Some("en")), "2026-13");
     }
 
     #[test]

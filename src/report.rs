@@ -27,6 +27,10 @@ fn row(m: &MessageRow) -> Value {
             .unwrap_or(Value::Null),
     );
     out.insert("state".into(), m.state.clone().into());
+    out.insert(
+        "conversation".into(),
+        m.conversation.map(Value::from).unwrap_or(Value::Null),
+    );
     for key in [
         "kind",
         "outcome",
@@ -89,6 +93,7 @@ pub fn table(rows: &[Value]) -> String {
     for r in rows {
         cells.push(vec![
             text(&r["source"]),
+            text(&r["conversation"]),
             text(&r["kind"]),
             text(&r["outcome"]),
             text(&r["list_number"]),

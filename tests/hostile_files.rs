@@ -38,20 +38,19 @@ fn hostile_files_never_take_the_parent_down() {
     let results = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..3 {
-            s.spawn(|| loop {
-                let Some(file) = queue.lock().ok().and_then(|mut q| q.pop()) else {
-                    break;
-                };
-                let bytes = std::fs::read(&file).unwrap_or_default();
-                let name = file
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let start = Instant::now();
-                let list = parse_sandboxed(exe, &name, &bytes, &opts, &limits);
-                let took = start.elapsed();
-                if let Ok(mut r) = results.lock() {
-                    r.push((name, took, list.readable, list.reason.clone()));
+            s.spawn(|| {
+                while let Some(file) = queue.lock().ok().and_then(|mut q| q.pop()) {
+                    let bytes = std::fs::read(&file).unwrap_or_default();
+                    let name = file
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    let start = Instant::now();
+                    let list = parse_sandboxed(exe, &name, &bytes, &opts, &limits);
+                    let took = start.elapsed();
+                    if let Ok(mut r) = results.lock() {
+                        r.push((name, took, list.readable, list.reason.clone()));
+                    }
                 }
             });
         }
@@ -108,4 +107,72 @@ fn a_csv_goes_through_the_sandbox() {
     assert_eq!(list.lines.len(), 1);
     assert_eq!(list.lines[0].amount_ore, Some(45000));
     assert_eq!(list.declared_total_ore, Some(45000));
+}
+
+/// A stand-in child (a shell script) shows how the parent treats a child that hangs,
+/// crashes or talks nonsense.
+fn fake_child(dir: &Path, name: &str, body: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write script");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path
+}
+
+#[test]
+fn a_hanging_child_is_killed_at_the_wall_clock_limit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let exe = fake_child(dir.path(), "hang.sh", "exec sleep 30");
+    let limits = ParseLimits {
+        max_wall_seconds: 1,
+        ..ParseLimits::default()
+    };
+    let start = Instant::now();
+    let list = parse_sandboxed(&exe, "x.xlsx", b"data", &ParseOptions::default(), &limits);
+    assert!(start.elapsed() < Duration::from_secs(5));
+    assert!(!list.readable);
+    assert!(list.reason.unwrap_or_default().contains("longer than"));
+}
+
+#[test]
+fn a_crashing_child_is_reported_not_fatal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let exe = fake_child(dir.path(), "crash.sh", "kill -SEGV $$");
+    let list = parse_sandboxed(
+        &exe,
+        "x.xlsx",
+        b"data",
+        &ParseOptions::default(),
+        &ParseLimits::default(),
+    );
+    assert!(!list.readable);
+    assert!(list.reason.unwrap_or_default().contains("crashed"));
+    let exe = fake_child(dir.path(), "garbage.sh", "cat >/dev/null; echo not-json");
+    let list = parse_sandboxed(
+        &exe,
+        "x.xlsx",
+        b"data",
+        &ParseOptions::default(),
+        &ParseLimits::default(),
+    );
+    assert!(!list.readable);
+    assert!(list.reason.unwrap_or_default().contains("no usable result"));
+}
+
+#[test]
+fn the_memory_limit_applies_to_the_real_child() {
+    let exe = Path::new(env!("CARGO_BIN_EXE_trekkpost"));
+    // Far too little to map the binary: the child cannot run, and the parent says so.
+    let limits = ParseLimits {
+        max_memory_bytes: 1024 * 1024,
+        ..ParseLimits::default()
+    };
+    let list = parse_sandboxed(
+        exe,
+        "x.csv",
+        b"Navn;Belop\n",
+        &ParseOptions::default(),
+        &limits,
+    );
+    assert!(!list.readable);
 }

@@ -85,3 +85,66 @@ fn garbage_bytes() {
         let _ = parse_mail(raw).map(|m| classify(&m));
     }
 }
+
+/// Corpus mails cut short, with bytes flipped and lines duplicated: a cheap stand-in for the
+/// fuzz targets, run on every test.
+#[test]
+fn mutated_corpus_mail() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/mail");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        // xorshift64: deterministic, no dependency.
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut runs = 0;
+    for entry in entries.flatten() {
+        let Ok(raw) = std::fs::read(entry.path().join("message.eml")) else {
+            continue;
+        };
+        if raw.len() > 60_000 {
+            continue;
+        }
+        for round in 0..rounds() {
+            let mut m = raw.clone();
+            match round % 3 {
+                0 => m.truncate((next() as usize) % m.len().max(1)),
+                1 => {
+                    for _ in 0..20 {
+                        let i = (next() as usize) % m.len().max(1);
+                        if let Some(b) = m.get_mut(i) {
+                            *b = (next() & 0xff) as u8;
+                        }
+                    }
+                }
+                _ => {
+                    let i = (next() as usize) % m.len().max(1);
+                    let j = (i + (next() as usize) % 400).min(m.len());
+                    let chunk = m[i..j].to_vec();
+                    m.splice(i..i, chunk.iter().cycle().take(chunk.len() * 5).copied());
+                }
+            }
+            let start = Instant::now();
+            if let Ok(mail) = parse_mail(&m) {
+                let _ = classify(&mail);
+                let _ = trekkpost::classify::extract_access(&mail);
+            }
+            assert!(start.elapsed() < LIMIT, "{:?} round {round}", entry.path());
+            runs += 1;
+        }
+    }
+    println!("{runs} mutated mails");
+}
+
+/// Mutation rounds per corpus mail (`MUTATION_ROUNDS` to run longer by hand).
+fn rounds() -> usize {
+    std::env::var("MUTATION_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(6)
+}

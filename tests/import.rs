@@ -87,3 +87,75 @@ fn a_malformed_camt054_is_rejected_whole() {
     assert!(stderr.contains("camt054_malformed.xml:"), "{stderr}");
     assert!(counts(&s.db()).iter().all(|(_, n)| *n == 0));
 }
+
+#[test]
+fn payments_imported_later_are_reconciled_or_flagged() {
+    let s = Scratch::new();
+    let env = [
+        ("TREKKPOST_SOURCE", crate_dir().join("examples/mailbox")),
+        ("TREKKPOST_IMPORT_DIR", crate_dir().join("examples/world")),
+    ];
+    let env: Vec<(&str, &std::path::Path)> = env.iter().map(|(k, v)| (*k, v.as_path())).collect();
+    assert!(s.run_with(&["run", "--once"], &env).status.success());
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let query = |q: &str| -> Vec<(String, String, i64)> {
+        rt.block_on(async {
+            let store =
+                trekkpost::store::SqliteStore::open(&format!("sqlite://{}", s.db().display()))
+                    .await
+                    .expect("open");
+            sqlx::query_as::<_, (String, String, i64)>(sqlx::AssertSqlSafe(q.to_string()))
+                .fetch_all(store.pool())
+                .await
+                .expect("query")
+        })
+    };
+    // Two lists without payments yet, one submitted: pay one exactly what is expected
+    // (the submitted total, else the invoice), the other short.
+    let lists = query(
+        "SELECT list_number, kid, COALESCE(submitted_total_ore, invoice_amount_ore) FROM lists
+         WHERE NOT EXISTS (SELECT 1 FROM payments p WHERE p.list_number = lists.list_number)
+         ORDER BY submitted_total_ore IS NULL, list_number LIMIT 2",
+    );
+    assert_eq!(lists.len(), 2, "examples have unpaid lists");
+    let kr = |ore: i64| format!("{},{:02}", ore / 100, ore % 100);
+    let csv = format!(
+        "payment_date;amount;kid;payer_account;reference\n2026-12-01;{};{};15069200637;KID\n2026-12-01;{};{};15069200637;KID\n",
+        kr(lists[0].2),
+        lists[0].1,
+        kr(lists[1].2 - 100),
+        lists[1].1
+    );
+    let file = s.path("payments_dec.csv");
+    std::fs::write(&file, csv).expect("write");
+    let out = s.run(&["import", &file.display().to_string()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let status = query(&format!(
+        "SELECT list_number, COALESCE(payment_status, ''), 0 FROM lists WHERE list_number IN ('{}', '{}') ORDER BY list_number",
+        lists[0].0, lists[1].0
+    ));
+    assert_eq!(status[0].1, "reconciled");
+    assert_eq!(status[1].1, "mismatch");
+    let flags = query(&format!(
+        "SELECT kind, detail, 0 FROM flags WHERE kind = 'payment_mismatch' AND detail LIKE 'list {}:%'",
+        lists[1].0
+    ));
+    assert_eq!(flags.len(), 1);
+    // Importing the same file again changes nothing and flags nothing twice.
+    assert!(s
+        .run(&["import", &file.display().to_string()])
+        .status
+        .success());
+    let again = query("SELECT kind, detail, 0 FROM flags WHERE kind = 'payment_mismatch'");
+    assert_eq!(
+        again
+            .iter()
+            .filter(|f| f.1.starts_with(&format!("list {}:", lists[1].0)))
+            .count(),
+        1
+    );
+}

@@ -25,6 +25,10 @@ fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/lists")
 }
 
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lists")
+}
+
 /// A line as a comparable string of its eight fields (the corpus' order is not significant).
 fn line_key(v: &Value) -> String {
     LINE_FIELDS
@@ -40,14 +44,26 @@ fn line_key(v: &Value) -> String {
 
 #[test]
 fn corpus_lists_parse_as_expected() {
-    let dir = corpus();
+    check_dir(&corpus());
+}
+
+#[test]
+fn own_fixture_lists_parse_as_expected() {
+    check_dir(&fixtures());
+}
+
+fn check_dir(dir: &Path) {
+    let dir = dir.to_path_buf();
     let Ok(entries) = std::fs::read_dir(&dir) else {
         eprintln!("corpus not found at {}; skipping", dir.display());
         return;
     };
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| !p.to_string_lossy().ends_with(".json"))
+        .filter(|p| {
+            let n = p.to_string_lossy();
+            !n.ends_with(".json") && !n.ends_with(".md")
+        })
         .collect();
     files.sort();
     let opts = ParseOptions {

@@ -5,19 +5,6 @@ mod common;
 use common::*;
 use std::collections::{BTreeMap, BTreeSet};
 
-fn store_query(db: &std::path::Path, sql: &str) -> Vec<String> {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    rt.block_on(async {
-        let store = trekkpost::store::SqliteStore::open(&format!("sqlite://{}", db.display()))
-            .await
-            .expect("open");
-        sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.to_string()))
-            .fetch_all(store.pool())
-            .await
-            .expect("query")
-    })
-}
-
 #[test]
 fn a_month_of_daily_runs_with_restarts() {
     let s = Scratch::new();
@@ -39,6 +26,7 @@ fn a_month_of_daily_runs_with_restarts() {
     // (daemon down) and must be caught up once, not twice.
     let mut overdue_days: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     let mut digests = 0;
+    let mut needs_info_days = Vec::new();
     for day in (1..=31).filter(|d| *d != 10 && *d != 11) {
         let at = format!("2026-12-{day:02}T08:30");
         let out = s.run(&["remind", "--at", &at]);
@@ -59,6 +47,9 @@ fn a_month_of_daily_runs_with_restarts() {
                     .to_string();
                 lists_today.insert(token);
             }
+            if line.contains("reminder_needs_info") {
+                needs_info_days.push(day);
+            }
             if line.contains("staff_digest") {
                 digests += 1;
             }
@@ -74,15 +65,17 @@ fn a_month_of_daily_runs_with_restarts() {
         );
     }
     assert!(!overdue_days.is_empty(), "some example list is overdue");
+    // The example access request missing its mobile: three reminders a week apart.
+    assert_eq!(needs_info_days, vec![1, 8, 15], "needs-info reminders");
     for (list, days) in &overdue_days {
         // interval 7 days, at most 3 reminders (config/default.toml)
         assert_eq!(days, &vec![1, 8, 15], "list {list} reminded on {days:?}");
     }
-    let received = store_query(
+    let received = query_strings(
         &s.db(),
         "SELECT DISTINCT list_number FROM messages WHERE kind = 'list_submission' AND list_number IS NOT NULL",
     );
-    let paid = store_query(
+    let paid = query_strings(
         &s.db(),
         "SELECT DISTINCT list_number FROM payments WHERE list_number IS NOT NULL",
     );
@@ -96,7 +89,7 @@ fn a_month_of_daily_runs_with_restarts() {
     assert!(digests >= 20, "{digests} digests");
 
     // The last digest's open-flag figure matches the store.
-    let open: Vec<String> = store_query(
+    let open: Vec<String> = query_strings(
         &s.db(),
         "SELECT CAST(COUNT(*) AS TEXT) FROM flags WHERE status = 'open'",
     );

@@ -281,7 +281,7 @@ static LABEL_PHONE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static LABEL_COMPANY: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)firma|bedrift|virksomhet|arbeidsgiver|selskap|foretak|organisasjon|company|employer|organi[sz]ation|business|kundenavn|juridisk navn|^kunde$|^arbeidsstad$|^arbeidssted$",
+        r"(?i)firma|bedrift|virksomhet|arbeidsgiver|selskap|foretak|organisasjon|company|employer|organi[sz]ation|business|kundenavn|juridisk navn|legal name|registered name|^kunde$|^arbeidsstad$|^arbeidssted$",
     )
 });
 static LABEL_NAME: LazyLock<Regex> = LazyLock::new(|| {
@@ -575,6 +575,9 @@ fn take_labelled(found: &mut Found, field: Field, value: &str, pos: usize, own: 
             let digits = org_digits(value);
             if !digits.is_empty() {
                 found.push(Field::Org, digits, LABELLED, pos);
+            } else if let Some(c) = clean_company(value) {
+                // "Org: Acme AS" names the organisation, not its number.
+                found.push(Field::Company, c, LABELLED, pos);
             }
         }
         Field::Phone(mobile) => {
@@ -871,6 +874,12 @@ fn extends_name(short: &str, long: &str) -> bool {
 /// one ("Nordlys Bakeri AS Regnskap").
 fn header_fallbacks(mail: &Mail, found: &mut Found) {
     if let Some(display) = &mail.from_name {
+        // Directory style "Berg, Hanne" reads "Hanne Berg".
+        let swapped = display.split_once(',').and_then(|(last, first)| {
+            let (l, f) = (clean_name(last)?, clean_name(first)?);
+            Some(format!("{f} {l}"))
+        });
+        let display = swapped.as_ref().unwrap_or(display);
         if let Some(m) = COMPANY.captures(display).and_then(|c| c.name("co")) {
             if let Some(c) = clean_company(m.as_str()) {
                 found.push(Field::Company, c, HEADER, usize::MAX);
@@ -1583,6 +1592,20 @@ mod tests {
                 "+4791723456",
                 &[]
             )
+        );
+    }
+
+    #[test]
+    fn directory_style_display_name() {
+        let m = mail(
+            "hanne@x.example",
+            "Berg, Hanne",
+            "Tilgang til trekksentral",
+            "Hei, vi ønsker tilgang.",
+        );
+        assert_eq!(
+            extract_access(&m).requester_name.as_deref(),
+            Some("Hanne Berg")
         );
     }
 

@@ -195,7 +195,8 @@ pub fn detect(text: &str, content_language: Option<&str>) -> Lang {
         if EN_WORDS.contains(&w.as_str()) {
             en += 1;
         }
-        if w.contains(['æ', 'ø', 'å']) {
+        // Norwegian letters in ordinary words; names (capitalised) prove nothing.
+        if w.contains(['æ', 'ø', 'å']) && word.chars().next().is_some_and(char::is_lowercase) {
             nb += 1;
         }
     }
@@ -233,6 +234,14 @@ mod tests {
                 "Hello, please find attached our list for November. Best regards",
                 None
             ),
+            Lang::En
+        );
+    }
+
+    #[test]
+    fn english_with_norwegian_names() {
+        assert_eq!(
+            detect("Dear Sir, we at Grønli Barnehager and Bjørkedal Sjømat would like access. Kind regards, Åse Ødegård", None),
             Lang::En
         );
     }

@@ -1,8 +1,11 @@
 //! What a message is (SPEC §2): kind, language, and what was extracted.
 //!
-//! Machine mail is recognised first from its headers (bounce, auto-reply, bulk); then a list
-//! attachment makes a list submission; otherwise the words of the sender's new text decide
-//! between access request, invoice copy request, change request and question.
+//! Order of decision: a delivery status notification is a bounce; a read receipt, a mailing
+//! list or a vacation notice is an auto-reply; a list attachment makes a list submission (also
+//! when a payroll system marked the mail as machine-sent: processed, never answered); other
+//! bulk or machine mail is an auto-reply; otherwise the words of the sender's new text decide
+//! between access request, invoice copy request, change request and question, with quoted
+//! and forwarded text weighing less.
 pub mod access;
 pub mod auto;
 pub mod bounce;
@@ -125,13 +128,14 @@ pub fn classify(mail: &Mail) -> Classification {
         Kind::Bounce
     } else if signals.receipt {
         Kind::AutoReply
+    } else if has_list && (signals.generated_only || !(signals.auto_reply || signals.bulk)) {
+        bulk = signals.bulk;
+        Kind::ListSubmission
     } else if signals.bulk {
         bulk = true;
         Kind::AutoReply
-    } else if signals.auto_reply && !(has_list && signals.generated_only) {
+    } else if signals.auto_reply {
         Kind::AutoReply
-    } else if has_list {
-        Kind::ListSubmission
     } else {
         let scores = intent_scores(subject, &sections, token.as_deref());
         let intent = decide(scores);
@@ -156,7 +160,11 @@ pub fn classify(mail: &Mail) -> Classification {
         .collect();
     let references = refs::collect(&mail.subject, body, &file_names);
 
-    let never_answer = sender_never || matches!(kind, Kind::AutoReply | Kind::Bounce) || bulk;
+    // RFC 3834: nothing marked as automatic is answered, whatever its kind.
+    let never_answer = sender_never
+        || matches!(kind, Kind::AutoReply | Kind::Bounce)
+        || bulk
+        || signals.auto_reply;
     let access = (kind == Kind::AccessRequest).then(|| extract_access(mail));
 
     Classification {

@@ -219,6 +219,21 @@ fn auto_replies_and_bulk() {
     let c = classify(&m);
     assert_eq!(c.kind, Kind::ListSubmission);
     assert!(c.never_answer);
+    // Same with Precedence: bulk from a portal; but a mailing list stays bulk mail.
+    let portal = raw.replace("Auto-Submitted: auto-generated", "Precedence: bulk");
+    let c = classify(&parse_mail(portal.as_bytes()).expect("parses"));
+    assert_eq!(c.kind, Kind::ListSubmission);
+    assert!(c.never_answer && c.bulk);
+    let list_server = raw.replace(
+        "Auto-Submitted: auto-generated",
+        "List-Id: <lonn.lists.example>",
+    );
+    let c = classify(&parse_mail(list_server.as_bytes()).expect("parses"));
+    assert_eq!(c.kind, Kind::AutoReply);
+    // A vacation notice carrying a list-looking attachment is still a vacation notice.
+    let ooo = raw.replace("Subject: Trekkliste", "Subject: Fraværende: Trekkliste");
+    let c = classify(&parse_mail(ooo.as_bytes()).expect("parses"));
+    assert_eq!(c.kind, Kind::AutoReply);
 }
 
 #[test]
@@ -281,4 +296,22 @@ fn noreply_sender_is_never_answered() {
     assert!(c.never_answer);
     let m = plain(FROM, "Spørsmål", "", "Hei?");
     assert!(!classify(&m).never_answer);
+}
+
+#[test]
+fn outlook_html_only_with_signature_table() {
+    let html = "<html><head><style>p.MsoNormal{margin:0}</style></head><body lang=NO-BOK><div class=WordSection1><p class=MsoNormal>Hei,<o:p></o:p></p><p class=MsoNormal><o:p>&nbsp;</o:p></p><p class=MsoNormal>Vi &oslash;nsker tilgang til Winorg trekksentral. Org.nr. 958&nbsp;680&nbsp;538.<o:p></o:p></p><p class=MsoNormal><o:p>&nbsp;</o:p></p><p class=MsoNormal>Med vennlig hilsen<o:p></o:p></p><table><tr><td><img src=\"cid:image001.png\"></td><td><p class=MsoNormal><b>Tone R&oslash;nning</b><br>&Oslash;konomiansvarlig<br>Havblikk Hotell AS<br>T: +47 22 33 44 55<br>M: +47 934 56 789</p></td></tr></table></div></body></html>";
+    let m = html_only(
+        "Tone Rønning <tone.ronning@havblikk.example>",
+        "Tilgang til trekksentral",
+        html,
+    );
+    let c = classify(&m);
+    assert_eq!(c.kind, Kind::AccessRequest);
+    let a = c.access.expect("access fields");
+    assert_eq!(a.company_name.as_deref(), Some("Havblikk Hotell AS"));
+    assert_eq!(a.org_number.as_deref(), Some("958680538"));
+    assert_eq!(a.requester_name.as_deref(), Some("Tone Rønning"));
+    assert_eq!(a.email.as_deref(), Some("tone.ronning@havblikk.example"));
+    assert_eq!(a.mobile.as_deref(), Some("+4793456789"));
 }

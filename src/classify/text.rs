@@ -82,9 +82,10 @@ static ATTRIBUTION_START: LazyLock<Regex> = LazyLock::new(|| {
 static HEADER_FROM: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^\*?\s*(from|fra|von|de|från|lähettäjä)\s*:\*?\s*\S").expect("static regex")
 });
+/// Lines that only a header block has (a body may well say "Fra: … Til: …" about dates).
 static HEADER_OTHER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^\*?\s*(sent|sendt|date|dato|gesendet|datum|skickat|to|til|an|till|subject|emne|betreff|ämne|cc|kopi)\s*:",
+        r"(?i)^\*?\s*(sent|sendt|date|dato|gesendet|datum|skickat|subject|emne|betreff|ämne|objet|envoyé)\s*:",
     )
     .expect("static regex")
 });
@@ -293,6 +294,13 @@ mod tests {
         let s = split_body(t, "VS: Tilgang");
         assert_eq!(s.fresh, "Kan dere ordne dette?");
         assert!(s.forwarded.contains("Jeg ønsker tilgang"));
+    }
+
+    #[test]
+    fn a_period_is_not_a_header_block() {
+        let t = "Endring for Ola:\nFra: 1. januar\nTil: 31. mars\nBeløp: 450\n\nMvh Kari";
+        let s = split_body(t, "Endring");
+        assert_eq!(s.fresh, t);
     }
 
     #[test]

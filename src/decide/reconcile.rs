@@ -125,6 +125,25 @@ pub fn decide(submission: &Submission) -> ListDecision {
     decision
 }
 
+/// SPEC §5, a payment imported later: against the submitted total, or the invoice where no
+/// list came. `None` while nothing is paid.
+pub fn payment_status(
+    invoiced_ore: i64,
+    submitted_ore: Option<i64>,
+    paid_ore: i64,
+    payments: usize,
+) -> Option<&'static str> {
+    if payments == 0 {
+        return None;
+    }
+    let expected = submitted_ore.unwrap_or(invoiced_ore);
+    Some(if paid_ore == expected {
+        "reconciled"
+    } else {
+        "payment_mismatch"
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,6 +246,18 @@ mod tests {
         );
         assert_eq!(d.queries, vec!["comment", "missing"]);
         assert_eq!(d.flags, vec!["new_person"]);
+    }
+
+    #[test]
+    fn payments_imported_later_are_checked_against_the_submission_or_the_invoice() {
+        assert_eq!(payment_status(100, None, 0, 0), None);
+        assert_eq!(payment_status(100, None, 100, 1), Some("reconciled"));
+        assert_eq!(payment_status(100, Some(90), 90, 2), Some("reconciled"));
+        assert_eq!(
+            payment_status(100, Some(90), 100, 1),
+            Some("payment_mismatch")
+        );
+        assert_eq!(payment_status(100, None, 50, 1), Some("payment_mismatch"));
     }
 
     #[test]

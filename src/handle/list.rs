@@ -69,13 +69,8 @@ pub async fn handle(store: &impl Store, cx: &Context<'_>) -> Result<Handled, Han
     let issued: Vec<IssuedLine> = store
         .issued_lines(&list.list_number)
         .await?
-        .into_iter()
-        .map(|p| IssuedLine {
-            member_number: p.member_number,
-            name: p.name,
-            national_id: p.national_id,
-            amount_ore: p.amount_ore,
-        })
+        .iter()
+        .map(issued_line)
         .collect();
     let matched = match_lines(&issued, &parsed.lines);
     let mut uncommented = Vec::new();
@@ -361,6 +356,15 @@ async fn gather_evidence(
     Ok(evidence)
 }
 
+fn issued_line(p: &crate::store::PersonOnList) -> IssuedLine {
+    IssuedLine {
+        member_number: p.member_number.clone(),
+        name: p.name.clone(),
+        national_id: p.national_id.clone(),
+        amount_ore: p.amount_ore,
+    }
+}
+
 fn candidate(l: &IssuedList) -> ListCandidate {
     ListCandidate {
         list_number: l.list_number.clone(),
@@ -385,15 +389,7 @@ async fn overlaps(
         by_list.entry(p.list_number.as_str()).or_default().push(p);
     }
     for (list, persons) in &by_list {
-        let issued: Vec<IssuedLine> = persons
-            .iter()
-            .map(|p| IssuedLine {
-                member_number: p.member_number.clone(),
-                name: p.name.clone(),
-                national_id: p.national_id.clone(),
-                amount_ore: p.amount_ore,
-            })
-            .collect();
+        let issued: Vec<IssuedLine> = persons.iter().map(|p| issued_line(p)).collect();
         // Cheap pre-check before a full match: any name or ID in common at all?
         let keys: std::collections::HashSet<String> =
             persons.iter().map(|p| name_key(&p.name)).collect();

@@ -62,34 +62,56 @@ fn split_records(text: &str, delim: char) -> Vec<Vec<String>> {
     records
 }
 
+/// How well a split fits: lines sharing the most common field count (when above 1).
+fn consistency(records: &[Vec<String>]) -> usize {
+    let mut freq = std::collections::HashMap::new();
+    for r in records.iter().filter(|r| r.len() > 1) {
+        *freq.entry(r.len()).or_insert(0usize) += 1;
+    }
+    freq.values().copied().max().unwrap_or(0)
+}
+
 /// The delimiter that splits most lines into the same number (> 1) of fields.
-fn detect_delimiter(text: &str) -> char {
+fn detect_delimiter(text: &str) -> (char, usize) {
     let sample: String = text.lines().take(50).collect::<Vec<_>>().join("\n");
     let mut best = (';', 0usize);
     for d in [';', '\t', ',', '|'] {
-        let recs = split_records(&sample, d);
-        let counts: Vec<usize> = recs.iter().map(|r| r.len()).filter(|&n| n > 1).collect();
-        if counts.is_empty() {
-            continue;
-        }
-        // Score: lines sharing the most common field count.
-        let mut freq = std::collections::HashMap::new();
-        for n in &counts {
-            *freq.entry(*n).or_insert(0usize) += 1;
-        }
-        let score = freq.values().copied().max().unwrap_or(0);
+        let score = consistency(&split_records(&sample, d));
         if score > best.1 {
             best = (d, score);
         }
     }
-    best.0
+    best
+}
+
+/// Fixed-width text (columns padded with spaces): fields split at runs of 2+ spaces.
+fn split_spaced(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .map(|l| {
+            l.split("  ")
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .collect()
 }
 
 /// CSV text → one grid; every field is text (the table reader parses values).
 pub fn read(name: &str, bytes: &[u8]) -> Grid {
-    let text = decode(bytes);
-    let delim = detect_delimiter(&text);
-    let rows = split_records(&text, delim)
+    let mut text = decode(bytes);
+    // Old Mac line endings (a bare CR).
+    if text.contains('\r') && !text.contains('\n') {
+        text = text.replace('\r', "\n");
+    }
+    let (delim, score) = detect_delimiter(&text);
+    let sample: String = text.lines().take(50).collect::<Vec<_>>().join("\n");
+    let records = if consistency(&split_spaced(&sample)) > score {
+        split_spaced(&text)
+    } else {
+        split_records(&text, delim)
+    };
+    let rows = records
         .into_iter()
         .enumerate()
         .map(|(i, rec)| Row {
@@ -106,6 +128,7 @@ pub fn read(name: &str, bytes: &[u8]) -> Grid {
                     }
                 })
                 .collect(),
+            free_text: false,
         })
         .collect();
     Grid {
@@ -134,6 +157,12 @@ mod tests {
         );
         assert_eq!(g.rows[1].cells[0], Cell::Text("Nordmann, Kari".into()));
         assert_eq!(g.rows[1].cells[1], Cell::Text("1 234,50".into()));
+    }
+
+    #[test]
+    fn mac_line_endings() {
+        let g = read("x.csv", b"Navn;Belop\rKari;450\r");
+        assert_eq!(g.rows.len(), 2);
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub enum Field {
     NewAmount,
     EndDate,
     Comment,
+    /// A bare number column ("Nr"): employee number unless it just counts rows.
+    Number,
     /// A known column that is none of the above (department, percentage, salary …):
     /// named so content fallback leaves it alone.
     Ignore,
@@ -70,8 +72,17 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
     if raw.is_empty() || raw.chars().count() > 60 {
         return None;
     }
-    // Header cells carry no long numbers (a title like "Trekkliste 240974" is not a header).
-    if raw.chars().filter(|c| c.is_ascii_digit()).count() >= 3 {
+    // Header cells carry no long numbers (a title like "Trekkliste 240974" is not a header);
+    // a year ("Trekk 2026") is allowed.
+    let without_years: String = raw
+        .split_whitespace()
+        .filter(|w| {
+            let w = w.trim_matches(|c: char| !c.is_ascii_digit());
+            !(w.len() == 4 && (w.starts_with("19") || w.starts_with("20")))
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    if without_years.chars().filter(|c| c.is_ascii_digit()).count() >= 3 {
         return None;
     }
     let f = fold(raw);
@@ -130,6 +141,10 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
         || c.contains("personalnumber")
         || c == "idnr"
         || c == "identifikasjonsnummer"
+        || c == "persnr"
+        || c == "idnummer"
+        || c.contains("identitetsn")
+        || c.contains("fodselsog")
     {
         return Some((Field::NationalId, 9));
     }
@@ -176,7 +191,11 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
             || c.ends_with("num")
             || c.ends_with("nbr")
     };
-    if (c.starts_with("medl") || c.starts_with("member")) && number_word(c) {
+    if (c.starts_with("medl") || c.starts_with("member")) && number_word(c)
+        || c.contains("medlemsn") && !c.contains("navn")
+        || c.contains("medlnr")
+        || c.contains("membershipn")
+    {
         return Some((Field::MemberNumber, 9));
     }
     if (c.starts_with("ansatt")
@@ -215,7 +234,20 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
         "medlemmer",
     ];
     if NAME_WORDS.contains(&c) || has("navn") || has("name") {
-        return Some((Field::Name, 8));
+        // "Ansatt", "Medlem", "Employee" name a person less surely than "Navn": they
+        // can head a number column too.
+        let vague = matches!(
+            c,
+            "ansatt"
+                | "employee"
+                | "medlem"
+                | "member"
+                | "person"
+                | "arbeidstaker"
+                | "ansatte"
+                | "medlemmer"
+        );
+        return Some((Field::Name, if vague { 7 } else { 8 }));
     }
     if c.contains("slutt")
         || c.contains("fratr")
@@ -235,6 +267,8 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
         || c.contains("laidoff")
         || c.contains("furlough")
         || c.contains("avgang")
+        || c.contains("leaving")
+        || c.len() > 5 && c.ends_with("end")
     {
         return Some((Field::EndDate, 8));
     }
@@ -274,8 +308,9 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
         || c.contains("amount")
         || c.contains("deduction")
         || c.contains("dues")
-        || c == "trukket"
         || c.contains("trukket")
+        || c.contains("fee")
+        || c == "fagforening"
     {
         Some(8)
     } else if c == "sum"
@@ -293,7 +328,20 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
         None
     };
     if let Some(score) = amount_score {
-        return Some((Field::Amount, score));
+        // Last month's or the invoiced figure next to the one deducted now: lower priority.
+        let older = [
+            "forrige",
+            "previous",
+            "tidligere",
+            "gammel",
+            "opprinnelig",
+            "original",
+            "fakturert",
+            "invoiced",
+        ]
+        .iter()
+        .any(|w| c.contains(w));
+        return Some((Field::Amount, if older { 2 } else { score }));
     }
     if c.starts_with("kommentar")
         || c.starts_with("merknad")
@@ -315,11 +363,24 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
         || c == "status"
         || c == "obs"
         || c.starts_with("tilbakemelding")
+        || c.starts_with("bemerk")
+        || c.contains("fritekst")
+        || c == "tekst"
+        || c == "text"
     {
         return Some((Field::Comment, 8));
     }
-    if c == "nr" || c == "no" || c == "lnr" || c == "lopenr" || c == "rad" || c == "row" || c == "#"
-    {
+    if c.contains("navn") {
+        return Some((Field::Name, 6));
+    }
+    if c == "ressurs" || c == "resource" {
+        return Some((Field::EmployeeNumber, 6));
+    }
+    // A bare "Nr": an employee number or a running count, told apart by content.
+    if c == "nr" || c == "no" || c == "nummer" || c == "number" || c == "#" {
+        return Some((Field::Number, 3));
+    }
+    if c == "lnr" || c == "lopenr" || c == "rad" || c == "row" {
         return Some((Field::Ignore, 1));
     }
     None
@@ -350,18 +411,36 @@ fn number_text(n: f64) -> String {
     }
 }
 
-/// Identifier-like numbers (member/employee numbers) as text.
+/// Identifier-like numbers (member/employee numbers) as text: at least one digit, no
+/// more than 20 characters; anything else (a stray word) is no number.
 pub fn id_text(cell: &Cell) -> Option<String> {
-    cell_text(cell).map(|t| t.strip_suffix(".0").map(str::to_string).unwrap_or(t))
+    let t = cell_text(cell)?;
+    let t = t.strip_suffix(".0").map(str::to_string).unwrap_or(t);
+    (t.chars().any(|c| c.is_ascii_digit()) && t.chars().count() <= 20).then_some(t)
 }
 
 /// Amount in øre from a cell: numbers are kroner.
 pub fn amount_ore(cell: &Cell) -> Option<i64> {
     match cell {
         Cell::Number(n) if n.is_finite() && n.abs() < 1e13 => Some((n * 100.0).round() as i64),
-        Cell::Text(s) => norwegian::parse_amount_ore(s),
+        Cell::Text(s) => norwegian::parse_amount_ore(s).or_else(|| amount_prefix(s)),
         _ => None,
     }
+}
+
+/// "450,00 (redusert)", "kr 450,- pr mnd": the amount at the start of a longer text.
+fn amount_prefix(s: &str) -> Option<i64> {
+    let words: Vec<&str> = s.split_whitespace().collect();
+    let first = words.first()?;
+    if !first.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '-' | '(' | '\u{2212}'))
+        && !first.to_lowercase().starts_with("kr")
+        && !first.to_lowercase().starts_with("nok")
+    {
+        return None;
+    }
+    (1..words.len())
+        .rev()
+        .find_map(|k| norwegian::parse_amount_ore(&words[..k].join(" ")))
 }
 
 /// Excel's day 0 is 1899-12-30 (with the 1900 leap-year bug folded in).
@@ -393,6 +472,24 @@ fn ddmmyy(s: &str) -> String {
     format!("{}.{}.{}", &s[..2], &s[2..4], &s[4..])
 }
 
+/// The six date digits of a birth-date cell (`DDMMYY`), as an ID starts with them.
+pub fn ddmmyy_digits(cell: &Cell) -> Option<String> {
+    match cell {
+        Cell::Text(s) => {
+            let d: String = s
+                .chars()
+                .filter(|c| !c.is_whitespace() && *c != '.')
+                .collect();
+            (d.len() == 6 && d.chars().all(|c| c.is_ascii_digit())).then_some(d)
+        }
+        Cell::Number(n) if n.fract() == 0.0 && (10_100.0..=311_299.0).contains(n) => {
+            Some(format!("{:06}", *n as i64))
+        }
+        Cell::Date(d) => Some(d.format("%d%m%y").to_string()),
+        _ => None,
+    }
+}
+
 /// A birth date from a birth-date column: also `DDMMYY`.
 pub fn birth_date_value(cell: &Cell) -> Option<NaiveDate> {
     if let Cell::Text(s) = cell {
@@ -418,7 +515,16 @@ pub fn national_id(cell: &Cell, accept_synthetic: bool) -> Option<(String, bool)
         Cell::Date(_) => return None,
         other => cell_text(other)?,
     };
-    match norwegian::normalize_national_id(&text) {
+    // "03816900505 (ny)": the one 11-digit number in a longer text.
+    let found = norwegian::normalize_national_id(&text).or_else(|| {
+        let runs: Vec<String> = text
+            .split(|c: char| !c.is_ascii_digit() && c != ' ')
+            .map(|r| r.chars().filter(|c| c.is_ascii_digit()).collect::<String>())
+            .filter(|r| r.len() == 11)
+            .collect();
+        (runs.len() == 1).then(|| runs[0].clone())
+    });
+    match found {
         Some(id) => {
             let valid = norwegian::is_valid_national_id(&id, accept_synthetic);
             Some((id, valid))
@@ -522,6 +628,7 @@ mod tests {
         assert_eq!(f("Etternavn"), Some(Field::LastName));
         assert_eq!(f("First name"), Some(Field::FirstName));
         assert_eq!(f("Medl.nr"), Some(Field::MemberNumber));
+        assert_eq!(f("Medlemsnavn"), Some(Field::Name));
         assert_eq!(f("Member no."), Some(Field::MemberNumber));
         assert_eq!(f("Ansattnr"), Some(Field::EmployeeNumber));
         assert_eq!(f("Lønnsnr"), Some(Field::EmployeeNumber));
@@ -540,6 +647,7 @@ mod tests {
         assert_eq!(f("Remarks"), Some(Field::Comment));
         assert_eq!(f("Nytt beløp"), Some(Field::NewAmount));
         assert_eq!(f("Trekkliste 240974 – november 2026"), None);
+        assert_eq!(f("Trekk november 2026"), Some(Field::Amount));
     }
 
     #[test]
@@ -571,6 +679,11 @@ mod tests {
         assert_eq!(amount_ore(&Cell::Number(762.89)), Some(76289));
         assert_eq!(amount_ore(&Cell::Text("kr 583,07".into())), Some(58307));
         assert_eq!(
+            amount_ore(&Cell::Text("450,00 (redusert)".into())),
+            Some(45000)
+        );
+        assert_eq!(amount_ore(&Cell::Text("Sluttet".into())), None);
+        assert_eq!(
             national_id(&Cell::Number(5826510058.0), true),
             Some(("05826510058".to_string(), true))
         );
@@ -582,5 +695,138 @@ mod tests {
             date_in_text("Sluttet 31.10.2026"),
             NaiveDate::from_ymd_opt(2026, 10, 31)
         );
+    }
+}
+
+#[cfg(test)]
+mod header_survey {
+    use super::*;
+
+    /// Prints how a broad set of header words is read (run with --nocapture to look).
+    #[test]
+    fn survey() {
+        let words = [
+            "Fødselsnummer",
+            "Fødselsnr.",
+            "F.nr",
+            "Fnr.",
+            "Personnummer",
+            "Pers.nr.",
+            "Personnr",
+            "Fødsels- og personnummer",
+            "Fødselsnr/D-nr",
+            "D-nummer",
+            "ID-nummer",
+            "Identitetsnummer",
+            "SSN",
+            "National ID",
+            "Personal ID number",
+            "Fødselsdato",
+            "Født",
+            "Date of birth",
+            "Birth date",
+            "DOB",
+            "Navn",
+            "Ansatt",
+            "Ansattnavn",
+            "Ansattes navn",
+            "Medlem",
+            "Medlemsnavn",
+            "Name",
+            "Full name",
+            "Employee",
+            "Employee name",
+            "Etternavn",
+            "Fornavn",
+            "Mellomnavn",
+            "Last name",
+            "First name",
+            "Surname",
+            "Given name",
+            "Etternavn, fornavn",
+            "Fornavn Etternavn",
+            "Medlemsnr",
+            "Medlemsnummer",
+            "Medl.nr.",
+            "Medlems-nr",
+            "Member no",
+            "Member number",
+            "Membership no.",
+            "Member ID",
+            "Ansattnr",
+            "Ansattnummer",
+            "Ans.nr",
+            "Lønnsnr",
+            "Lønnsnummer",
+            "Ansatt-ID",
+            "Employee no.",
+            "Employee ID",
+            "Emp. no",
+            "Personalnr",
+            "Ressursnr",
+            "Beløp",
+            "Trekk",
+            "Kontingent",
+            "Fagforeningstrekk",
+            "Trekkbeløp",
+            "Sum",
+            "Amount",
+            "Deduction",
+            "Union dues",
+            "Dues",
+            "Beløp (kr)",
+            "Beløp NOK",
+            "Trekk kr",
+            "Månedstrekk",
+            "Kontingenttrekk",
+            "Fagforeningskontingent",
+            "Trukket",
+            "Membership fee",
+            "Union fee",
+            "Sats",
+            "Nytt beløp",
+            "Korrigert beløp",
+            "Endret trekk",
+            "New amount",
+            "Sluttdato",
+            "Sluttet",
+            "Fratrådt",
+            "Fratrådt dato",
+            "Permittert fra",
+            "Permittert",
+            "End date",
+            "Left",
+            "Date left",
+            "Leaving date",
+            "Termination date",
+            "Employment end",
+            "Kommentar",
+            "Merknad",
+            "Merknader",
+            "Endring",
+            "Anmerkning",
+            "Comment",
+            "Comments",
+            "Note",
+            "Notes",
+            "Remarks",
+            "Årsak",
+            "Status",
+            "Fritekst",
+            "Stilling %",
+            "Stillingsprosent",
+            "Avdeling",
+            "Lønn",
+            "Grunnlag",
+            "Nr",
+            "Løpenr",
+            "Periode",
+            "Dato",
+            "Lønnsart",
+            "Antall",
+        ];
+        for w in words {
+            println!("{w:30} {:?}", classify_header(w));
+        }
     }
 }

@@ -32,7 +32,7 @@ static LIST_RE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static ORG_RE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:org(?:anisasjons)?\.?\s*-?\s*(?:nr|nummer|no|number)\.?|orgnr\.?|organi[sz]ation\s*(?:number|no\.?)|foretaksnr\.?|foretaksnummer|org\.?\s*id)\s*[:.]?\s*((?:\d[ \u{a0}.]?){8}\d)(?:\D|$)",
+        r"(?i)\b(?:org(?:anisasjons)?\.?\s*-?\s*(?:nr|nummer|no|number)\.?|orgnr\.?|organi[sz]ation\s*(?:number|no\.?)|foretaksnr\.?|foretaksnummer|virksomhetsn(?:r|ummer)\.?|(?:company\s*)?reg(?:istration)?\.?\s*(?:no|number|nr)\.?|org\.?\s*id)\s*[:.]?\s*((?:\d[ \u{a0}.]?){8}\d)(?:\D|$)",
     )
 });
 static MVA_RE: LazyLock<Regex> =
@@ -42,6 +42,8 @@ static EMPLOYER_RE: LazyLock<Regex> =
 static PERIOD_LABEL_RE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i)(?:l[øo]nns)?periode|\bperiod\b|\btermin\b|m[åa]ned|\bmonth\b|\bmnd\b")
 });
+static NINE_DIGITS_RE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?:^|[^\d])(\d{3}[ \u{a0}]?\d{3}[ \u{a0}]?\d{3})(?:[^\d]|$)"));
 static NUMBER_RE: LazyLock<Regex> = LazyLock::new(|| re(r"(?:^|\D)(\d{5,10})(?:\D|$)"));
 
 /// Identifiers from lines of text (title rows first), first match of each kind wins.
@@ -55,8 +57,17 @@ pub fn from_text(lines: &[String]) -> ListIdentifiers {
             ids.org_number = org_number_in(line);
         }
         if ids.employer_id.is_none() {
-            ids.employer_id = EMPLOYER_RE.captures(line).map(|c| c[1].to_string());
+            ids.employer_id = employer_id_in(line);
         }
+    }
+    // Unlabelled: a nine-digit number with a valid org-number check digit.
+    if ids.org_number.is_none() {
+        ids.org_number = lines.iter().find_map(|l| {
+            NINE_DIGITS_RE.captures_iter(l).find_map(|c| {
+                let digits: String = c[1].chars().filter(|ch| ch.is_ascii_digit()).collect();
+                norwegian::is_valid_org_number(&digits).then_some(digits)
+            })
+        });
     }
     // Labelled periods first, then any month name with a year.
     ids.period = lines
@@ -65,6 +76,27 @@ pub fn from_text(lines: &[String]) -> ListIdentifiers {
         .find_map(|l| period_in(l, true))
         .or_else(|| lines.iter().find_map(|l| period_in(l, false)));
     ids
+}
+
+/// The union's employer ID (`A1043`): in brackets, or after a label naming the employer.
+fn employer_id_in(line: &str) -> Option<String> {
+    const LABELS: [&str; 8] = [
+        "arbeidsgiver",
+        "employer",
+        "kunde",
+        "customer",
+        "arb.giver",
+        "arb.g",
+        "ag-nr",
+        "id",
+    ];
+    EMPLOYER_RE.captures_iter(line).find_map(|c| {
+        let m = c.get(1)?;
+        let before = line[..m.start()].to_lowercase();
+        let bracketed = before.trim_end().ends_with(['(', '[']);
+        let labelled = LABELS.iter().any(|l| before.contains(l));
+        (bracketed || labelled).then(|| m.as_str().to_string())
+    })
 }
 
 fn list_number_in(line: &str) -> Option<String> {
@@ -113,6 +145,14 @@ pub fn period_in(line: &str, labelled: bool) -> Option<String> {
             }
         }
     }
+    // A date range written without spaces ("01.11.2026-30.11.2026"): its first date.
+    let tokens: Vec<&str> = tokens
+        .iter()
+        .map(|t| match t.split_once('-') {
+            Some((a, b)) if a.matches('.').count() == 2 && b.matches('.').count() >= 2 => a,
+            _ => t,
+        })
+        .collect();
     for t in &tokens {
         let t = t.trim_end_matches('.');
         let parts: Vec<&str> = t.split(['-', '/', '.']).collect();
@@ -205,6 +245,9 @@ mod tests {
         ]));
         assert_eq!(ids.list_number.as_deref(), Some("247595"));
         assert_eq!(ids.employer_id.as_deref(), Some("A1204"));
+        let e = |s: &str| from_text(&lines(&[s])).employer_id;
+        assert_eq!(e("Arbeidsgivernr: A1043").as_deref(), Some("A1043"));
+        assert_eq!(e("Ref K2026 side 1"), None);
         assert_eq!(ids.org_number.as_deref(), Some("907873951"));
         assert_eq!(ids.period.as_deref(), Some("2026-11"));
         let p = |s: &str| from_text(&lines(&[s])).period;
@@ -220,6 +263,10 @@ mod tests {
             Some("2026-11")
         );
         assert_eq!(p("Utskrevet 27.11.2026"), None);
+        assert_eq!(
+            p("Lønnsperiode: 01.10.2026-31.10.2026").as_deref(),
+            Some("2026-10")
+        );
         let l = |s: &str| from_text(&lines(&[s])).list_number;
         assert_eq!(l("Trekklistenummer: 244239").as_deref(), Some("244239"));
         assert_eq!(l("List no.: 246772").as_deref(), Some("246772"));
@@ -253,6 +300,12 @@ mod tests {
         assert_eq!(c.period.as_deref(), Some("2026-11"));
         let d = f("Skann_20261111_150112.pdf");
         assert_eq!(d.list_number.as_deref(), Some("150112"));
+        let g = f("Trekkliste_2026-11_245175.csv");
+        assert_eq!(g.list_number.as_deref(), Some("245175"));
+        assert_eq!(g.period.as_deref(), Some("2026-11"));
+        let h = f("Trekkliste nov 2026 Havblikk.xlsx");
+        assert_eq!(h.period.as_deref(), Some("2026-11"));
+        assert_eq!(h.list_number, None);
         let e = f("Trekk fagforening Øvrebø Gartneri 11-2026.csv");
         assert_eq!(e.period.as_deref(), Some("2026-11"));
         assert_eq!(e.list_number, None);

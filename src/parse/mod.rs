@@ -12,6 +12,7 @@ pub mod csv;
 pub mod fields;
 pub mod grid;
 pub mod ids;
+pub mod markup;
 pub mod pdf;
 pub mod sandbox;
 pub mod sheet;
@@ -96,6 +97,10 @@ pub enum Format {
     Sheet(sheet::SheetKind),
     EncryptedOoxml,
     Pdf,
+    /// An HTML table (often saved as `.xls` by web portals).
+    Html,
+    /// Excel 2003 XML.
+    SpreadsheetMl,
     Text,
     Unknown,
 }
@@ -109,6 +114,8 @@ impl Format {
             Format::Sheet(sheet::SheetKind::Xls) => "xls",
             Format::EncryptedOoxml => "encrypted-ooxml",
             Format::Pdf => "pdf",
+            Format::Html => "html",
+            Format::SpreadsheetMl => "spreadsheetml",
             Format::Text => "csv",
             Format::Unknown => "unknown",
         }
@@ -160,6 +167,13 @@ pub fn detect_format(bytes: &[u8], limits: &ParseLimits) -> Result<Format, Parse
         .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0C))
         .count();
     if utf16_bom || (controls * 100 <= sample.len() && !sample.is_empty()) {
+        let text = csv::decode(sample);
+        if markup::is_spreadsheet_ml(&text) {
+            return Ok(Format::SpreadsheetMl);
+        }
+        if markup::is_html_table(&text) {
+            return Ok(Format::Html);
+        }
         return Ok(Format::Text);
     }
     Ok(Format::Unknown)
@@ -181,6 +195,8 @@ fn read_grids(
         }
         Format::Pdf => pdf::read(bytes, limits)?,
         Format::Text => vec![csv::read(file_name, bytes)],
+        Format::Html => vec![markup::read_html(file_name, &csv::decode(bytes))],
+        Format::SpreadsheetMl => markup::read_spreadsheet_ml(&csv::decode(bytes))?,
         Format::Unknown => {
             return Err(ParseError::Unsupported(
                 "not a spreadsheet, CSV or PDF".into(),
@@ -215,10 +231,13 @@ pub fn parse_attachment_with_limits(
     match read_grids(file_name, bytes, limits) {
         Ok((format, grids)) => {
             let mut list = table::extract(&grids, opts);
-            list.format = Some(format.name().to_string());
-            if list.lines.is_empty() && format == Format::Unknown {
-                return unreadable("no list found");
+            if list.lines.is_empty() {
+                // Nothing to process: for the mail flow this is a file to ask again for.
+                let mut u = unreadable("no table of people found in the file");
+                u.format = Some(format.name().to_string());
+                return u;
             }
+            list.format = Some(format.name().to_string());
             list
         }
         Err(e) => unreadable(e.to_string()),

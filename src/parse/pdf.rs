@@ -28,6 +28,9 @@ pub struct Chunk {
 pub struct Line {
     pub page: u32,
     pub chunks: Vec<Chunk>,
+    /// Baseline from the top of the page, and the font size, of the line's first glyph.
+    pub y: f64,
+    pub size: f64,
 }
 
 struct Collector {
@@ -80,10 +83,17 @@ impl OutputDev for Collector {
         if !x.is_finite() || !y.is_finite() {
             return Ok(());
         }
+        // Some fonts report no advance width: assume half an em so words still hold together.
+        let advance = width * size;
+        let advance = if advance.is_finite() && advance > 0.05 * size {
+            advance
+        } else {
+            0.5 * size
+        };
         self.current.push(Glyph {
             x,
             y,
-            end: x + width * size,
+            end: x + advance,
             size,
             ch: ch.to_string(),
         });
@@ -116,6 +126,7 @@ fn page_lines(page: u32, mut glyphs: Vec<Glyph>) -> Vec<Line> {
     }
     rows.into_iter()
         .filter_map(|mut r| {
+            let (y, size) = (r[0].y, r[0].size);
             r.sort_by(|a, b| a.x.total_cmp(&b.x));
             let mut words: Vec<Chunk> = Vec::new();
             let mut last_end: Option<f64> = None;
@@ -148,7 +159,9 @@ fn page_lines(page: u32, mut glyphs: Vec<Glyph>) -> Vec<Line> {
             let mut merged: Vec<Chunk> = Vec::with_capacity(words.len());
             for w in words {
                 match merged.last_mut() {
-                    Some(prev) if thousands_continuation(prev, &w) => {
+                    Some(prev)
+                        if thousands_continuation(prev, &w) || currency_continuation(prev, &w) =>
+                    {
                         prev.text.push(' ');
                         prev.text.push_str(&w.text);
                         prev.x1 = w.x1;
@@ -160,9 +173,22 @@ fn page_lines(page: u32, mut glyphs: Vec<Glyph>) -> Vec<Line> {
             (!words.is_empty()).then_some(Line {
                 page,
                 chunks: words,
+                y,
+                size,
             })
         })
         .collect()
+}
+
+/// "kr" printed apart from its number ("kr 365,38") belongs to it.
+fn currency_continuation(prev: &Chunk, next: &Chunk) -> bool {
+    let p = prev.text.to_lowercase();
+    let currency = matches!(p.as_str(), "kr" | "kr." | "nok" | "-kr" | "kr-");
+    let number = next
+        .text
+        .starts_with(|c: char| c.is_ascii_digit() || c == '-');
+    let char_width = (next.x1 - next.x0) / next.text.chars().count().max(1) as f64;
+    currency && number && next.x0 - prev.x1 < 1.5 * char_width
 }
 
 fn thousands_continuation(prev: &Chunk, next: &Chunk) -> bool {
@@ -191,8 +217,10 @@ fn header_phrases(line: &Line) -> Vec<Chunk> {
                     || prev.text.ends_with('/')
                     || prev.text.ends_with('-')
                     || prev.text.matches('(').count() > prev.text.matches(')').count();
-                let own = classify_header(&w.text).is_some_and(|f| f.0 != Field::Ignore);
-                let prev_own = classify_header(&prev.text).is_some_and(|f| f.0 != Field::Ignore);
+                let own = classify_header(&w.text)
+                    .is_some_and(|f| !matches!(f.0, Field::Ignore | Field::Number));
+                let prev_own = classify_header(&prev.text)
+                    .is_some_and(|f| !matches!(f.0, Field::Ignore | Field::Number));
                 let continues = w.text.starts_with('(') || open;
                 // A wide gap always separates columns.
                 let char_width = (w.x1 - w.x0) / w.text.chars().count().max(1) as f64;
@@ -259,26 +287,117 @@ fn boundaries(titles: &[Chunk], data: &[&Line]) -> Vec<f64> {
         .collect()
 }
 
+fn append_cells(prev: &mut Row, cells: &[Cell]) {
+    for (i, c) in cells.iter().enumerate() {
+        let Cell::Text(more) = c else { continue };
+        if prev.cells.len() <= i {
+            prev.cells.resize(i + 1, Cell::Empty);
+        }
+        prev.cells[i] = match &prev.cells[i] {
+            Cell::Text(t) => Cell::Text(format!("{t} {more}")),
+            _ => Cell::Text(more.clone()),
+        };
+    }
+}
+
+fn distinct_fields(titles: &[Chunk]) -> usize {
+    titles
+        .iter()
+        .filter_map(|t| classify_header(&t.text))
+        .map(|f| f.0)
+        .filter(|f| *f != Field::Ignore)
+        .collect::<std::collections::HashSet<_>>()
+        .len()
+}
+
+/// A header printed on two lines ("Fødsels-" over "nummer"): the second line's words,
+/// all without digits and each under a title, are appended to those titles when that
+/// names at least as many fields.
+fn continue_titles(titles: &[Chunk], next: &Line) -> Option<Vec<Chunk>> {
+    if next
+        .chunks
+        .iter()
+        .any(|w| w.text.chars().any(|c| c.is_ascii_digit()))
+    {
+        return None;
+    }
+    let mut merged = titles.to_vec();
+    for w in &next.chunks {
+        let centre = (w.x0 + w.x1) / 2.0;
+        let char_width = (w.x1 - w.x0) / w.text.chars().count().max(1) as f64;
+        let t = merged
+            .iter_mut()
+            .find(|t| centre >= t.x0 - 2.0 * char_width && centre <= t.x1 + 2.0 * char_width)?;
+        t.text.push(' ');
+        t.text.push_str(&w.text);
+        t.x0 = t.x0.min(w.x0);
+        t.x1 = t.x1.max(w.x1);
+    }
+    (distinct_fields(&merged) >= distinct_fields(titles)).then_some(merged)
+}
+
 /// Lines → one grid, columns taken from the latest header line.
 fn lines_to_grid(lines: &[Line]) -> Grid {
     let mut bounds: Option<Vec<f64>> = None;
     let mut rows = Vec::new();
     let mut line_no = 0u32;
     let mut page = 0u32;
+    let headers: Vec<bool> = lines.iter().map(is_header_line).collect();
+    // Pages whose table header comes after some lines: those lines are the page's title block.
+    let mut first_header: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+    for (i, (l, h)) in lines.iter().zip(&headers).enumerate() {
+        if *h {
+            first_header.entry(l.page).or_insert(i);
+        }
+    }
+    let first_header_on_page = |p: u32| first_header.get(&p).copied();
+    let mut skip_next = false;
+    let mut comment_cols: Vec<bool> = Vec::new();
+    let mut last_was_data = false;
     for (i, line) in lines.iter().enumerate() {
         if line.page != page {
             page = line.page;
             line_no = 0;
         }
         line_no += 1;
-        let cells: Vec<Cell> = if is_header_line(line) {
-            let titles = header_phrases(line);
-            let data: Vec<&Line> = lines[i + 1..]
+        if std::mem::take(&mut skip_next) {
+            continue;
+        }
+        let title = first_header_on_page(line.page).is_some_and(|h| i < h);
+        let cells: Vec<Cell> = if title {
+            vec![Cell::Text(
+                line.chunks
+                    .iter()
+                    .map(|c| c.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )]
+        } else if headers[i] {
+            let mut titles = header_phrases(line);
+            let mut data_start = i + 1;
+            if let Some(next) = lines
+                .get(i + 1)
+                .filter(|n| n.page == line.page && !headers[i + 1])
+            {
+                if let Some(merged) = continue_titles(&titles, next) {
+                    titles = merged;
+                    data_start = i + 2;
+                    skip_next = true;
+                }
+            }
+            let data: Vec<&Line> = lines[data_start.min(lines.len())..]
                 .iter()
-                .take_while(|l| !is_header_line(l))
+                .zip(&headers[data_start.min(lines.len())..])
+                .take_while(|(_, h)| !**h)
+                .map(|(l, _)| l)
                 .take(300)
                 .collect();
             bounds = Some(boundaries(&titles, &data));
+            comment_cols = titles
+                .iter()
+                .map(|t| classify_header(&t.text).is_some_and(|f| f.0 == Field::Comment))
+                .collect();
+            last_was_data = false;
             titles.iter().map(|c| Cell::Text(c.text.clone())).collect()
         } else if let Some(b) = &bounds {
             let mut cells = vec![Cell::Empty; b.len() + 1];
@@ -290,6 +409,22 @@ fn lines_to_grid(lines: &[Line]) -> Grid {
                     _ => Cell::Text(w.text.clone()),
                 };
             }
+            // A comment wrapped onto the next line: only comment columns filled, right
+            // under a data row. It belongs to that row.
+            let only_comments = cells
+                .iter()
+                .enumerate()
+                .all(|(i, c)| c.is_empty() || comment_cols.get(i).copied().unwrap_or(false));
+            let close = i > 0
+                && lines[i - 1].page == line.page
+                && (line.y - lines[i - 1].y).abs() < 1.8 * line.size;
+            if only_comments && last_was_data && close {
+                if let Some(prev) = rows.last_mut() {
+                    append_cells(prev, &cells);
+                    continue;
+                }
+            }
+            last_was_data = cells.iter().filter(|c| !c.is_empty()).count() >= 2;
             cells
         } else {
             vec![Cell::Text(
@@ -304,6 +439,7 @@ fn lines_to_grid(lines: &[Line]) -> Grid {
             sheet: format!("page {}", line.page),
             row: line_no,
             cells,
+            free_text: title,
         });
     }
     Grid {

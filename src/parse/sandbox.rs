@@ -63,6 +63,9 @@ struct ChildRequest {
     limits: ParseLimits,
 }
 
+/// Written before the result, so stray prints from a library cannot spoil it.
+const RESULT_MARKER: &[u8] = b"\n--trekkpost-parse-result--\n";
+
 /// The argument that makes the binary act as a parse child.
 pub const CHILD_ARG: &str = "__parse-child";
 
@@ -217,7 +220,12 @@ pub fn parse_sandboxed(
             return unreadable("the parser could not be waited for");
         };
         if status.success() && !timed_out {
-            match serde_json::from_slice::<ParsedList>(&out) {
+            let start = out
+                .windows(RESULT_MARKER.len())
+                .rposition(|w| w == RESULT_MARKER)
+                .map(|p| p + RESULT_MARKER.len())
+                .unwrap_or(0);
+            match serde_json::from_slice::<ParsedList>(&out[start..]) {
                 Ok(list) => list,
                 Err(e) => unreadable(format!("the parser gave no usable result: {e}")),
             }
@@ -276,9 +284,12 @@ pub fn child_main(args: &[String]) -> i32 {
     };
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
-    match serde_json::to_writer(&mut lock, &list)
-        .and_then(|_| lock.flush().map_err(serde_json::Error::io))
-    {
+    let written = lock
+        .write_all(RESULT_MARKER)
+        .map_err(serde_json::Error::io)
+        .and_then(|_| serde_json::to_writer(&mut lock, &list))
+        .and_then(|_| lock.flush().map_err(serde_json::Error::io));
+    match written {
         Ok(()) => 0,
         Err(_) => 3,
     }

@@ -2,7 +2,9 @@
 //! hostile zip or a far-away cell from exhausting memory.
 use super::grid::{Cell, Grid, Row};
 use super::{ParseError, ParseLimits};
-use calamine::{open_workbook_from_rs, Data, Ods, Reader, Xls, Xlsb, Xlsx};
+use calamine::{
+    open_workbook_from_rs, Data, Ods, Reader, SheetType, SheetVisible, Xls, Xlsb, Xlsx,
+};
 use std::io::{Cursor, Read};
 
 /// Which spreadsheet reader a file needs.
@@ -55,24 +57,67 @@ fn xlsx_sheet_cells(bytes: &[u8], entry: &str, limits: &ParseLimits) -> Result<u
     f.take(limits.max_zip_uncompressed_bytes)
         .read_to_end(&mut xml)
         .map_err(|e| ParseError::Corrupt(format!("zip: {e}")))?;
+    // Only cells with content count: calamine keeps nothing of an empty, styled
+    // `<c r="XFD1048576" s="0"/>`, and rows alone allocate nothing.
     let (mut max_row, mut max_col) = (0u64, 0u64);
     let mut i = 0;
-    while let Some(pos) = find(&xml[i..], b" r=\"") {
-        let start = i + pos + 4;
-        let end = xml[start..]
-            .iter()
-            .position(|&b| b == b'"')
-            .map(|p| start + p)
-            .unwrap_or(start);
-        let (col, row) = cell_ref(&xml[start..end]);
-        max_row = max_row.max(row);
-        max_col = max_col.max(col);
-        i = end.max(start);
+    while let Some(pos) = find(&xml[i..], b"<c ") {
+        let tag_start = i + pos;
+        let Some(tag_len) = xml[tag_start..].iter().position(|&b| b == b'>') else {
+            break;
+        };
+        let tag = &xml[tag_start..tag_start + tag_len];
+        i = tag_start + tag_len + 1;
+        if tag.ends_with(b"/") {
+            continue;
+        }
+        if let Some(r) = find(tag, b" r=\"") {
+            let value = &tag[r + 4..];
+            let end = value.iter().position(|&b| b == b'"').unwrap_or(value.len());
+            let (col, row) = cell_ref(&value[..end]);
+            max_row = max_row.max(row);
+            max_col = max_col.max(col);
+        }
         if i >= xml.len() {
             break;
         }
     }
     Ok(max_row.saturating_mul(max_col.max(1)))
+}
+
+/// calamine reserves room for the shared-string count the file declares: a made-up
+/// `uniqueCount` would allocate before a single string is read.
+fn check_shared_strings(bytes: &[u8], limits: &ParseLimits) -> Result<(), ParseError> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| ParseError::Corrupt(format!("zip: {e}")))?;
+    let Ok(f) = zip.by_name("xl/sharedStrings.xml") else {
+        return Ok(());
+    };
+    let mut head = Vec::new();
+    f.take(4096)
+        .read_to_end(&mut head)
+        .map_err(|e| ParseError::Corrupt(format!("zip: {e}")))?;
+    for attr in [&b" uniqueCount=\""[..], &b" count=\""[..]] {
+        if let Some(p) = find(&head, attr) {
+            let digits: Vec<u8> = head[p + attr.len()..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .copied()
+                .collect();
+            if digits.is_empty() {
+                continue;
+            }
+            // Too many digits to parse is too large too.
+            let n = std::str::from_utf8(&digits)
+                .ok()
+                .and_then(|d| d.parse::<u64>().ok())
+                .unwrap_or(u64::MAX);
+            if n > limits.max_sheet_cells {
+                return Err(ParseError::TooLarge(format!("{n} shared strings declared")));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -133,6 +178,7 @@ fn to_grid(name: &str, range: &calamine::Range<Data>) -> Grid {
                 sheet: name.to_string(),
                 row: row0 + i as u32 + 1,
                 cells,
+                free_text: false,
             }
         })
         .collect();
@@ -156,14 +202,52 @@ fn check_range(
     Ok(())
 }
 
+/// Worksheets of an open workbook → grids. Hidden sheets are left out when a visible one
+/// exists (they hold rates or old copies, not the list sent); a sheet that fails to load
+/// is skipped as long as another one loads.
+fn read_sheets<RS, R>(wb: &mut R, limits: &ParseLimits) -> Result<Vec<Grid>, ParseError>
+where
+    RS: std::io::Read + std::io::Seek,
+    R: Reader<RS>,
+    R::Error: std::fmt::Display,
+{
+    let meta: Vec<calamine::Sheet> = wb
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.typ == SheetType::WorkSheet)
+        .cloned()
+        .collect();
+    let any_visible = meta.iter().any(|s| s.visible == SheetVisible::Visible);
+    let mut grids = Vec::new();
+    let mut first_error = None;
+    for sheet in meta {
+        if any_visible && sheet.visible != SheetVisible::Visible {
+            continue;
+        }
+        match wb.worksheet_range(&sheet.name) {
+            Ok(range) => {
+                check_range(&sheet.name, &range, limits)?;
+                grids.push(to_grid(&sheet.name, &range));
+            }
+            Err(e) => {
+                first_error.get_or_insert_with(|| {
+                    ParseError::Corrupt(format!("sheet {}: {e}", sheet.name))
+                });
+            }
+        }
+    }
+    match (grids.is_empty(), first_error) {
+        (true, Some(e)) => Err(e),
+        _ => Ok(grids),
+    }
+}
+
 /// Read every sheet of a workbook into grids.
 pub fn read(kind: SheetKind, bytes: &[u8], limits: &ParseLimits) -> Result<Vec<Grid>, ParseError> {
     let cursor = Cursor::new(bytes);
-    let mut grids = Vec::new();
+    let open_err = |e: &dyn std::fmt::Display| ParseError::Corrupt(format!("{e}"));
     match kind {
         SheetKind::Xlsx => {
-            let mut wb: Xlsx<_> =
-                open_workbook_from_rs(cursor).map_err(|e| ParseError::Corrupt(format!("{e}")))?;
             // Check every worksheet part before calamine allocates any of them.
             let parts: Vec<String> = zip_entries(bytes, limits)?
                 .into_iter()
@@ -174,47 +258,81 @@ pub fn read(kind: SheetKind, bytes: &[u8], limits: &ParseLimits) -> Result<Vec<G
                     return Err(ParseError::TooLarge(format!("{part} spans too many cells")));
                 }
             }
-            for name in wb.sheet_names() {
-                let range = wb
-                    .worksheet_range(&name)
-                    .map_err(|e| ParseError::Corrupt(format!("{e}")))?;
-                check_range(&name, &range, limits)?;
-                grids.push(to_grid(&name, &range));
-            }
+            check_shared_strings(bytes, limits)?;
+            let mut wb: Xlsx<_> = open_workbook_from_rs(cursor).map_err(|e| open_err(&e))?;
+            read_sheets(&mut wb, limits)
         }
         SheetKind::Xlsb => {
-            let mut wb: Xlsb<_> =
-                open_workbook_from_rs(cursor).map_err(|e| ParseError::Corrupt(format!("{e}")))?;
-            for name in wb.sheet_names() {
-                let range = wb
-                    .worksheet_range(&name)
-                    .map_err(|e| ParseError::Corrupt(format!("{e}")))?;
-                check_range(&name, &range, limits)?;
-                grids.push(to_grid(&name, &range));
-            }
+            let mut wb: Xlsb<_> = open_workbook_from_rs(cursor).map_err(|e| open_err(&e))?;
+            read_sheets(&mut wb, limits)
         }
         SheetKind::Ods => {
-            let mut wb: Ods<_> =
-                open_workbook_from_rs(cursor).map_err(|e| ParseError::Corrupt(format!("{e}")))?;
-            for name in wb.sheet_names() {
-                let range = wb
-                    .worksheet_range(&name)
-                    .map_err(|e| ParseError::Corrupt(format!("{e}")))?;
-                check_range(&name, &range, limits)?;
-                grids.push(to_grid(&name, &range));
-            }
+            let mut wb: Ods<_> = open_workbook_from_rs(cursor).map_err(|e| open_err(&e))?;
+            read_sheets(&mut wb, limits)
         }
         SheetKind::Xls => {
-            let mut wb: Xls<_> =
-                open_workbook_from_rs(cursor).map_err(|e| ParseError::Corrupt(format!("{e}")))?;
-            for name in wb.sheet_names() {
-                let range = wb
-                    .worksheet_range(&name)
-                    .map_err(|e| ParseError::Corrupt(format!("{e}")))?;
-                check_range(&name, &range, limits)?;
-                grids.push(to_grid(&name, &range));
-            }
+            let mut wb: Xls<_> = open_workbook_from_rs(cursor).map_err(|e| open_err(&e))?;
+            read_sheets(&mut wb, limits)
         }
     }
-    Ok(grids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn zip_of(entries: &[(&str, &str)]) -> Vec<u8> {
+        let mut buf = Cursor::new(Vec::new());
+        {
+            let mut w = zip::ZipWriter::new(&mut buf);
+            for (name, body) in entries {
+                w.start_file(*name, zip::write::SimpleFileOptions::default())
+                    .unwrap();
+                w.write_all(body.as_bytes()).unwrap();
+            }
+            w.finish().unwrap();
+        }
+        buf.into_inner()
+    }
+
+    #[test]
+    fn a_far_away_cell_is_refused_before_loading() {
+        let bytes = zip_of(&[
+            ("xl/workbook.xml", "<workbook/>"),
+            (
+                "xl/worksheets/sheet1.xml",
+                r#"<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c><c r="XFD1048576"><v>2</v></c></row></sheetData></worksheet>"#,
+            ),
+        ]);
+        let err = read(SheetKind::Xlsx, &bytes, &ParseLimits::default());
+        assert!(matches!(err, Err(ParseError::TooLarge(_))), "{err:?}");
+    }
+
+    #[test]
+    fn a_made_up_shared_string_count_is_refused() {
+        let bytes = zip_of(&[
+            ("xl/workbook.xml", "<workbook/>"),
+            (
+                "xl/sharedStrings.xml",
+                r#"<sst count="99999999999999" uniqueCount="99999999999999"></sst>"#,
+            ),
+        ]);
+        let err = read(SheetKind::Xlsx, &bytes, &ParseLimits::default());
+        assert!(matches!(err, Err(ParseError::TooLarge(_))), "{err:?}");
+    }
+
+    #[test]
+    fn declared_zip_size_is_checked() {
+        let big = "x".repeat(2_000_000);
+        let bytes = zip_of(&[("xl/workbook.xml", "<workbook/>"), ("xl/big.xml", &big)]);
+        let limits = ParseLimits {
+            max_zip_uncompressed_bytes: 1_000_000,
+            ..ParseLimits::default()
+        };
+        assert!(matches!(
+            zip_entries(&bytes, &limits),
+            Err(ParseError::TooLarge(_))
+        ));
+    }
 }

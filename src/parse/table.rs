@@ -12,6 +12,8 @@ use std::collections::HashMap;
 pub struct Mapping {
     cols: HashMap<Field, usize>,
     comments: Vec<usize>,
+    /// Folded header text by column, for content checks that need the word.
+    titles: HashMap<usize, String>,
 }
 
 impl Mapping {
@@ -20,7 +22,8 @@ impl Mapping {
     }
 
     fn real_fields(&self) -> usize {
-        self.cols.len() + usize::from(!self.comments.is_empty())
+        self.cols.keys().filter(|f| **f != Field::Number).count()
+            + usize::from(!self.comments.is_empty())
     }
 
     fn is_table(&self) -> bool {
@@ -46,6 +49,7 @@ fn mapping_from(classified: &[(usize, Field, u8)]) -> Mapping {
     Mapping {
         cols: best.into_iter().map(|(f, (c, _))| (f, c)).collect(),
         comments,
+        titles: HashMap::new(),
     }
 }
 
@@ -83,21 +87,32 @@ fn detect_header(rows: &[Row], i: usize) -> Option<(Mapping, usize)> {
         if !bottom.is_empty() {
             let width = row.cells.len().max(next.cells.len());
             let mut combined = Vec::new();
+            // A merged title cell spans the columns to its right until the next title.
+            let mut carried = String::new();
             for col in 0..width {
-                let b = bottom.iter().find(|x| x.0 == col);
-                let t = top.iter().find(|x| x.0 == col);
-                if let Some(&b) = b {
+                if let Some(t) = fields::cell_text(row.cell(col)) {
+                    carried = t;
+                }
+                let b = bottom.iter().find(|x| x.0 == col).copied();
+                let t = top.iter().find(|x| x.0 == col).copied();
+                if let Some(b) = b.filter(|b| !matches!(b.1, Field::Ignore | Field::Number)) {
                     combined.push(b);
-                } else if let Some(&t) = t {
-                    combined.push(t);
-                } else {
-                    let joined = format!(
-                        "{} {}",
-                        fields::cell_text(row.cell(col)).unwrap_or_default(),
-                        fields::cell_text(next.cell(col)).unwrap_or_default()
-                    );
-                    if let Some((f, s)) = classify_header(joined.trim()) {
-                        combined.push((col, f, s));
+                    continue;
+                }
+                let joined = format!(
+                    "{carried} {}",
+                    fields::cell_text(next.cell(col)).unwrap_or_default()
+                );
+                match classify_header(joined.trim()) {
+                    Some((f, s)) if f != Field::Ignore && (b.is_some() || t.is_none()) => {
+                        combined.push((col, f, s))
+                    }
+                    _ => {
+                        if let Some(t) = t {
+                            combined.push(t);
+                        } else if let Some(b) = b {
+                            combined.push(b);
+                        }
                     }
                 }
             }
@@ -119,13 +134,45 @@ fn detect_header(rows: &[Row], i: usize) -> Option<(Mapping, usize)> {
 
 /// Words that open a total row.
 fn total_label(row: &Row, mapping: &Mapping) -> Option<String> {
+    // The label is the row's first text, or sits in a column that names people; a
+    // "Sum …" further right in some other column is data, not a total row.
+    let first_text = row.cells.iter().position(|c| {
+        matches!(c, Cell::Text(t) if !t.trim().is_empty())
+            && fields::amount_ore(c).is_none()
+            && fields::date_value(c).is_none()
+    });
+    let person_cols: Vec<usize> = mapping
+        .cols
+        .iter()
+        .filter(|(f, _)| f.identifies())
+        .map(|(_, c)| *c)
+        .collect();
     for (i, c) in row.cells.iter().enumerate() {
-        if mapping.comments.contains(&i) {
+        let Cell::Text(t) = c else { continue };
+        if Some(i) != first_text && !person_cols.contains(&i) {
             continue;
         }
-        let Cell::Text(t) = c else { continue };
         let f = fields::fold(t);
+        // In a comment column only a bare total word counts ("Sum", not "Sum of …").
+        if mapping.comments.contains(&i) {
+            if matches!(
+                f.as_str(),
+                "sum" | "totalt" | "total" | "sum totalt" | "i alt" | "totalsum"
+            ) {
+                return Some(f);
+            }
+            continue;
+        }
         let first = f.split(' ').next().unwrap_or("");
+        // Counts ("Totalt antall ansatte: 15") are not money.
+        if f.split(' ').any(|w| {
+            matches!(
+                w,
+                "antall" | "count" | "ansatte" | "personer" | "medlemmer" | "stk"
+            )
+        }) {
+            continue;
+        }
         if matches!(
             first,
             "sum"
@@ -145,6 +192,17 @@ fn total_label(row: &Row, mapping: &Mapping) -> Option<String> {
             || f.starts_with("grand total")
         {
             return Some(f);
+        }
+        // "Kjøkken totalt", "Avdeling 2 sum": a short label ending in a total word.
+        let words: Vec<&str> = f.split(' ').collect();
+        if words.len() <= 5
+            && words.len() > 1
+            && matches!(
+                words[words.len() - 1],
+                "sum" | "totalt" | "total" | "subtotal" | "delsum"
+            )
+        {
+            return Some(format!("delsum {f}"));
         }
     }
     None
@@ -209,6 +267,8 @@ struct TotalRow {
     label: String,
     amount: Option<i64>,
     lines_before: usize,
+    /// Which grid (sheet, CSV, the PDF) it closes.
+    grid: usize,
 }
 
 /// Reads rows of one grid under the current mapping.
@@ -218,6 +278,12 @@ struct Extractor<'a> {
     totals: Vec<TotalRow>,
     context: Vec<String>,
     warnings: Vec<String>,
+    grid: usize,
+    /// A grand total closed the current table: what follows (signatures, contact
+    /// lines) is no person until a new header starts a table.
+    closed: bool,
+    /// Lines read before the current table began (a total above its people closes nothing).
+    table_start: usize,
 }
 
 impl Extractor<'_> {
@@ -252,6 +318,10 @@ impl Extractor<'_> {
         if row.non_empty() == 0 {
             return;
         }
+        if self.closed {
+            self.context.push(row.joined_text());
+            return;
+        }
         if let Some(label) = total_label(row, m) {
             let has_id = m
                 .get(Field::NationalId)
@@ -264,10 +334,12 @@ impl Extractor<'_> {
                         .filter(|c| !matches!(c, Cell::Text(t) if total_label_text(t)))
                         .find_map(fields::amount_ore)
                 });
+                self.closed = is_grand_total(&label) && self.lines.len() > self.table_start;
                 self.totals.push(TotalRow {
                     label,
                     amount,
                     lines_before: self.lines.len(),
+                    grid: self.grid,
                 });
                 return;
             }
@@ -275,9 +347,29 @@ impl Extractor<'_> {
         let id = m
             .get(Field::NationalId)
             .and_then(|c| fields::national_id(row.cell(c), self.opts.accept_synthetic_ids));
-        let id_digits = id
-            .as_ref()
-            .is_some_and(|(s, _)| s.chars().filter(|c| c.is_ascii_digit()).count() >= 6);
+        // "Fødselsdato" (DDMMYY) beside "Personnr" (the five individual digits): one ID.
+        let id = match (&id, m.get(Field::BirthDate)) {
+            (Some((five, _)), Some(b))
+                if five.len() == 5 && five.chars().all(|c| c.is_ascii_digit()) =>
+            {
+                match fields::ddmmyy_digits(row.cell(b)) {
+                    Some(six) => {
+                        let full = format!("{six}{five}");
+                        let valid =
+                            norwegian::is_valid_national_id(&full, self.opts.accept_synthetic_ids);
+                        Some((full, valid))
+                    }
+                    None => id,
+                }
+            }
+            _ => id,
+        };
+        // An ID-like value (9–12 digits, not a date) makes a row a person by itself.
+        let id_digits = id.as_ref().is_some_and(|(s, _)| {
+            let n = s.chars().filter(|c| c.is_ascii_digit()).count();
+            let visible = s.chars().filter(|c| !c.is_whitespace()).count();
+            (9..=12).contains(&n) && n * 5 >= visible * 4 && norwegian::parse_date(s).is_none()
+        });
         let name = Self::name(row, m);
         let amount = Self::amount(row, m);
         let member = m
@@ -286,25 +378,47 @@ impl Extractor<'_> {
         let employee = m
             .get(Field::EmployeeNumber)
             .and_then(|c| fields::id_text(row.cell(c)));
-        let birth = m
-            .get(Field::BirthDate)
-            .and_then(|c| fields::birth_date_value(row.cell(c)));
+        let birth_col = m.get(Field::BirthDate);
+        let birth = match (&id, birth_col) {
+            // The birth-date column held the ID's first six digits: read them as DDMMYY,
+            // with the century the individual number gives.
+            (Some((full, _)), Some(b))
+                if fields::ddmmyy_digits(row.cell(b)).is_some_and(|d| full.starts_with(&d)) =>
+            {
+                norwegian::national_id_birth_date(full)
+                    .or_else(|| fields::birth_date_value(row.cell(b)))
+            }
+            _ => birth_col.and_then(|c| fields::birth_date_value(row.cell(c))),
+        };
         let has_name = name
             .as_ref()
             .is_some_and(|n| n.chars().any(char::is_alphabetic));
+        let end_cell = m.get(Field::EndDate).map(|c| row.cell(c));
+        let end_date = end_cell.and_then(fields::date_value);
+        let comments: Vec<String> = m
+            .comments
+            .iter()
+            .filter_map(|&c| fields::cell_text(row.cell(c)))
+            .collect();
+        let person_like = name.as_deref().is_some_and(looks_like_person_name);
         let person = id_digits
+            || person_like && (end_date.is_some() || !comments.is_empty())
             || has_name
                 && (amount.is_some() || member.is_some() || employee.is_some() || birth.is_some())
             || (member.is_some() || employee.is_some())
                 && amount.is_some()
                 && m.get(Field::Name).is_none()
                 && m.get(Field::LastName).is_none();
-        if !person || is_page_footer(&row.joined_text()) {
+        let count_row = name.as_deref().is_some_and(|n| {
+            matches!(
+                fields::fold(n).split(' ').next().unwrap_or(""),
+                "antall" | "count" | "number" | "totalt" | "sum" | "total"
+            )
+        });
+        if !person || count_row || is_page_footer(&row.joined_text()) {
             self.context.push(row.joined_text());
             return;
         }
-        let end_cell = m.get(Field::EndDate).map(|c| row.cell(c));
-        let end_date = end_cell.and_then(fields::date_value);
         if let Some(c) = end_cell {
             if end_date.is_none() && !c.is_empty() {
                 self.warnings.push(format!(
@@ -313,11 +427,6 @@ impl Extractor<'_> {
                 ));
             }
         }
-        let comments: Vec<String> = m
-            .comments
-            .iter()
-            .filter_map(|&c| fields::cell_text(row.cell(c)))
-            .collect();
         let comment = if comments.is_empty() {
             None
         } else {
@@ -352,6 +461,18 @@ impl Extractor<'_> {
             national_id_valid: valid,
         });
     }
+}
+
+/// Two to six words of letters (hyphens, apostrophes, dots, a comma): a person's name,
+/// not a note or a heading with numbers in it.
+fn looks_like_person_name(name: &str) -> bool {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    (2..=6).contains(&words.len())
+        && words.iter().all(|w| {
+            w.chars()
+                .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '.' | ','))
+        })
+        && !name.contains(':')
 }
 
 /// "Side 2 av 3", "Page 2 of 3", "Utskrevet 27.11.2026 side 1".
@@ -435,22 +556,38 @@ fn content_mapping(rows: &[Row]) -> Option<Mapping> {
     let m = Mapping {
         cols,
         comments: Vec::new(),
+        titles: HashMap::new(),
     };
     (m.get(Field::NationalId).is_some()
         || m.get(Field::Name).is_some() && m.get(Field::Amount).is_some())
     .then_some(m)
 }
 
-/// A header named a birth-date column that holds national IDs (or the reverse):
-/// believe the content.
+/// A header named a birth-date column that holds national IDs (or the reverse), or an
+/// ID column that holds short staff numbers (SAP's "Pers.nr."): believe the content.
 fn correct_by_content(m: &mut Mapping, rows: &[Row]) {
     let sample = |col: usize| -> Vec<&Cell> {
         rows.iter()
+            .filter(|r| !r.free_text)
             .map(|r| r.cell(col))
             .filter(|c| !c.is_empty())
             .take(30)
             .collect()
     };
+    if let Some(n) = m.cols.remove(&Field::Number) {
+        // Counting: 1, 2, 3 … (restarting at 1 after a repeated header); words around
+        // the table (titles, footers) in that column are left out.
+        let values: Vec<i64> = sample(n)
+            .iter()
+            .filter_map(|c| fields::id_text(c).and_then(|t| t.parse::<i64>().ok()))
+            .collect();
+        // (A table continued under a repeated header counts on from where it was.)
+        let steps_by_one = values.windows(2).all(|w| w[1] == w[0] + 1 || w[1] == 1);
+        let counting = steps_by_one && (values.first() == Some(&1) || values.len() >= 3);
+        if !counting && m.get(Field::EmployeeNumber).is_none() {
+            m.cols.insert(Field::EmployeeNumber, n);
+        }
+    }
     if let (Some(b), None) = (m.get(Field::BirthDate), m.get(Field::NationalId)) {
         let cells = sample(b);
         let ids = cells
@@ -475,6 +612,85 @@ fn correct_by_content(m: &mut Mapping, rows: &[Row]) {
         if !cells.is_empty() && ids == 0 && dates * 2 > cells.len() {
             m.cols.remove(&Field::NationalId);
             m.cols.insert(Field::BirthDate, n);
+        }
+    }
+    if let Some(n) = m.get(Field::NationalId) {
+        let cells = sample(n);
+        let ids = cells
+            .iter()
+            .filter(|c| fields::looks_like_national_id(c))
+            .count();
+        let short_numbers = cells
+            .iter()
+            .filter(|c| {
+                fields::id_text(c)
+                    .is_some_and(|t| t.len() <= 9 && t.chars().all(|ch| ch.is_ascii_digit()))
+            })
+            .count();
+        let five_digits = cells
+            .iter()
+            .filter(|c| fields::id_text(c).is_some_and(|t| t.len() == 5))
+            .count();
+        let split_id = m.get(Field::BirthDate).is_some() && five_digits * 5 >= cells.len() * 4;
+        if cells.len() >= 2 && ids == 0 && !split_id && short_numbers * 5 >= cells.len() * 4 {
+            m.cols.remove(&Field::NationalId);
+            if m.get(Field::EmployeeNumber).is_none() {
+                m.cols.insert(Field::EmployeeNumber, n);
+            }
+        }
+    }
+    // A vague "Medlem"/"Ansatt" column that holds numbers is a number column.
+    if let Some(n) = m.get(Field::Name) {
+        let cells = sample(n);
+        let numbers = cells
+            .iter()
+            .filter(|c| fields::id_text(c).is_some_and(|t| t.chars().all(|ch| ch.is_ascii_digit())))
+            .count();
+        if cells.len() >= 2 && numbers * 5 >= cells.len() * 4 {
+            let title = m.titles.get(&n).cloned().unwrap_or_default();
+            m.cols.remove(&Field::Name);
+            let field = if title.starts_with("medl") || title.starts_with("member") {
+                Field::MemberNumber
+            } else {
+                Field::EmployeeNumber
+            };
+            if m.get(field).is_none() {
+                m.cols.insert(field, n);
+            }
+        }
+    }
+    // An unnamed column of people's names.
+    let named = [
+        Field::Name,
+        Field::NameLastFirst,
+        Field::LastName,
+        Field::FirstName,
+    ]
+    .iter()
+    .any(|f| m.get(*f).is_some());
+    if !named {
+        let used: Vec<usize> = m
+            .cols
+            .values()
+            .copied()
+            .chain(m.comments.iter().copied())
+            .collect();
+        let width = rows
+            .iter()
+            .take(200)
+            .map(|r| r.cells.len())
+            .max()
+            .unwrap_or(0);
+        for col in (0..width).filter(|c| !used.contains(c)) {
+            let cells = sample(col);
+            let names = cells
+                .iter()
+                .filter(|c| matches!(c, Cell::Text(t) if looks_like_person_name(t)))
+                .count();
+            if cells.len() >= 2 && names * 5 >= cells.len() * 4 {
+                m.cols.insert(Field::Name, col);
+                break;
+            }
         }
     }
     // An unnamed column full of national IDs.
@@ -513,11 +729,17 @@ pub fn extract(grids: &[Grid], opts: &ParseOptions) -> ParsedList {
         totals: Vec::new(),
         context: Vec::new(),
         warnings: Vec::new(),
+        grid: 0,
+        closed: false,
+        table_start: 0,
     };
     let mut any_table = false;
     // Text above tables first: identifiers written there win over footers.
     let mut titles: Vec<String> = Vec::new();
-    for grid in grids {
+    for (gi, grid) in grids.iter().enumerate() {
+        ex.grid = gi;
+        ex.closed = false;
+        ex.table_start = ex.lines.len();
         let rows = &grid.rows;
         let mut mapping: Option<Mapping> = None;
         let mut grid_context = Vec::new();
@@ -528,8 +750,47 @@ pub fn extract(grids: &[Grid], opts: &ParseOptions) -> ParsedList {
                 i += 1;
                 continue;
             }
+            if row.free_text {
+                grid_context.push(row.joined_text());
+                i += 1;
+                continue;
+            }
             if let Some((mut m, span)) = detect_header(rows, i) {
-                correct_by_content(&mut m, &rows[i + span..]);
+                // Text beside the header that names no column ("Periode: 2026-11" in a
+                // far cell) still says something about the list.
+                for r in &rows[i..i + span] {
+                    grid_context.extend(r.cells.iter().filter_map(|c| match c {
+                        Cell::Text(t)
+                            if classify_header(t).is_none()
+                                && t.chars().any(|ch| ch.is_ascii_digit()) =>
+                        {
+                            Some(t.clone())
+                        }
+                        _ => None,
+                    }));
+                }
+                for r in &rows[i..i + span] {
+                    for (c, cell) in r.cells.iter().enumerate() {
+                        if let Some(t) = fields::cell_text(cell) {
+                            m.titles
+                                .entry(c)
+                                .or_default()
+                                .push_str(&format!("{} ", fields::fold(&t)));
+                        }
+                    }
+                }
+                // A repeated header (same titles) continues the same table: keep what the
+                // content said about its columns the first time.
+                let repeated = mapping.as_ref().filter(|p| p.titles == m.titles).cloned();
+                let m = match repeated {
+                    Some(prev) => prev,
+                    None => {
+                        correct_by_content(&mut m, &rows[i + span..]);
+                        m
+                    }
+                };
+                ex.closed = false;
+                ex.table_start = ex.lines.len();
                 mapping = Some(m);
                 any_table = true;
                 i += span;
@@ -545,7 +806,10 @@ pub fn extract(grids: &[Grid], opts: &ParseOptions) -> ParsedList {
     }
     // No header anywhere: guess columns from content, grid by grid.
     if !any_table {
-        for grid in grids {
+        for (gi, grid) in grids.iter().enumerate() {
+            ex.grid = gi;
+            ex.closed = false;
+            ex.table_start = ex.lines.len();
             if let Some(m) = content_mapping(&grid.rows) {
                 any_table = true;
                 titles.clear();
@@ -568,7 +832,24 @@ pub fn extract(grids: &[Grid], opts: &ParseOptions) -> ParsedList {
     list.employer_id = ids.employer_id;
     list.org_number = ids.org_number;
     list.period = ids.period;
-    list.declared_total_ore = declared_total(&ex.totals, ex.lines.len());
+    list.declared_total_ore =
+        declared_total(&ex.totals, ex.lines.len()).or_else(|| total_in_text(&titles));
+    // Payroll reports print deductions as negative numbers; every amount negative is that
+    // convention, not a list of refunds.
+    let amounts: Vec<i64> = ex
+        .lines
+        .iter()
+        .filter_map(|l| l.amount_ore)
+        .filter(|a| *a != 0)
+        .collect();
+    if amounts.len() >= 2 && amounts.iter().all(|a| *a < 0) {
+        for l in &mut ex.lines {
+            l.amount_ore = l.amount_ore.map(|a| -a);
+        }
+        list.declared_total_ore = list.declared_total_ore.map(|t| -t);
+        ex.warnings
+            .push("all amounts were negative (payroll sign); read as deductions".into());
+    }
     let sum: i64 = ex.lines.iter().filter_map(|l| l.amount_ore).sum();
     if let Some(total) = list.declared_total_ore {
         if total != sum {
@@ -584,12 +865,41 @@ pub fn extract(grids: &[Grid], opts: &ParseOptions) -> ParsedList {
     list
 }
 
+/// "Totalt å betale: 12 345,67" written above or below the table.
+fn total_in_text(lines: &[String]) -> Option<i64> {
+    lines.iter().find_map(|l| {
+        let idx = l.find(|c: char| c.is_ascii_digit() || c == '-')?;
+        let (label, value) = l.split_at(idx);
+        let f = fields::fold(label);
+        let first = f.split(' ').next().unwrap_or("");
+        let total_word =
+            matches!(first, "sum" | "totalt" | "total" | "totalsum") || f.starts_with("i alt");
+        if total_word && !f.is_empty() && is_grand_total(&f) {
+            norwegian::parse_amount_ore(value.trim())
+        } else {
+            None
+        }
+    })
+}
+
 /// The grand total: the last total row that is not a subtotal; with only section sums,
 /// none.
 fn declared_total(totals: &[TotalRow], n_lines: usize) -> Option<i64> {
-    let grand: Vec<&TotalRow> = totals.iter().filter(|t| is_grand_total(&t.label)).collect();
-    if let Some(t) = grand.iter().rev().find(|t| t.amount.is_some()) {
-        return t.amount;
+    let grand: Vec<&TotalRow> = totals
+        .iter()
+        .filter(|t| is_grand_total(&t.label) && t.amount.is_some())
+        .collect();
+    // One grand total per sheet; sheets with their own totals add up.
+    let mut per_grid: Vec<(usize, i64)> = Vec::new();
+    for t in &grand {
+        let amount = t.amount.unwrap_or_default();
+        match per_grid.iter_mut().find(|(g, _)| *g == t.grid) {
+            Some(entry) => entry.1 = amount,
+            None => per_grid.push((t.grid, amount)),
+        }
+    }
+    if !per_grid.is_empty() {
+        return Some(per_grid.iter().map(|(_, a)| a).sum());
     }
     // A single labelled sum after all lines ("Sum avdeling" with one section) is the total.
     if totals.len() == 1 && totals[0].lines_before == n_lines {
@@ -602,6 +912,48 @@ fn declared_total(totals: &[TotalRow], n_lines: usize) -> Option<i64> {
 mod tests {
     use super::*;
 
+    /// Cells from text: "" empty, "#123.5" a number, "@2026-11-15" a date.
+    fn grid(rows: &[&[&str]]) -> Vec<Grid> {
+        let rows = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Row {
+                sheet: "Ark1".into(),
+                row: i as u32 + 1,
+                cells: r
+                    .iter()
+                    .map(|c| {
+                        if c.is_empty() {
+                            Cell::Empty
+                        } else if let Some(n) = c.strip_prefix('#') {
+                            Cell::Number(n.parse().unwrap_or(0.0))
+                        } else if let Some(d) = c.strip_prefix('@') {
+                            norwegian::parse_date(d)
+                                .map(Cell::Date)
+                                .unwrap_or(Cell::Empty)
+                        } else {
+                            Cell::Text(c.to_string())
+                        }
+                    })
+                    .collect(),
+                free_text: false,
+            })
+            .collect();
+        vec![Grid {
+            name: "Ark1".into(),
+            rows,
+        }]
+    }
+
+    fn parse(rows: &[&[&str]]) -> ParsedList {
+        extract(
+            &grid(rows),
+            &ParseOptions {
+                accept_synthetic_ids: true,
+            },
+        )
+    }
+
     #[test]
     fn grand_totals() {
         assert!(is_grand_total("sum"));
@@ -609,5 +961,258 @@ mod tests {
         assert!(is_grand_total("sum trekk november 2026"));
         assert!(!is_grand_total("sum kjokken"));
         assert!(!is_grand_total("delsum"));
+    }
+
+    #[test]
+    fn merged_two_row_header_and_caps_names() {
+        let l = parse(&[
+            &["Ansatt", "", "Fødsels-", "Trekk"],
+            &["Nr", "Navn", "nummer", ""],
+            &["#12", "NORDMANN, KARI", "03816900505", "450,00"],
+            &["#13", "OLA VAN DER BERG", "3827614121", "#500"],
+            &["Totalt å betale", "", "", "950,00"],
+        ]);
+        assert_eq!(l.lines.len(), 2, "{l:?}");
+        assert_eq!(l.lines[0].employee_number.as_deref(), Some("12"));
+        assert_eq!(l.lines[0].name.as_deref(), Some("Kari Nordmann"));
+        assert_eq!(l.lines[1].name.as_deref(), Some("Ola van der Berg"));
+        assert_eq!(l.lines[1].national_id.as_deref(), Some("03827614121"));
+        assert_eq!(l.declared_total_ore, Some(95000));
+    }
+
+    #[test]
+    fn english_headers_end_dates_and_new_amount() {
+        let l = parse(&[
+            &["Deduction list 245669", ""],
+            &["Company reg. no. 907 873 951"],
+            &["Period: 11/2026"],
+            &[],
+            &[
+                "Surname",
+                "Given name",
+                "SSN",
+                "Amount (NOK)",
+                "New amount",
+                "Termination date",
+                "Remarks",
+            ],
+            &["Nordmann", "Kari", "03816900505", "450", "", "", ""],
+            &[
+                "Hansen",
+                "Per",
+                "03827614121",
+                "450",
+                "300",
+                "#46341",
+                "Reduced",
+            ],
+            &["Total", "", "", "", "750", "", ""],
+        ]);
+        assert_eq!(l.list_number.as_deref(), Some("245669"));
+        assert_eq!(l.org_number.as_deref(), Some("907873951"));
+        assert_eq!(l.period.as_deref(), Some("2026-11"));
+        assert_eq!(l.lines.len(), 2);
+        assert_eq!(l.lines[1].amount_ore, Some(30000));
+        assert_eq!(
+            l.lines[1].end_date,
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 15)
+        );
+        assert_eq!(l.lines[1].comment.as_deref(), Some("Reduced"));
+        assert_eq!(l.declared_total_ore, Some(75000));
+    }
+
+    #[test]
+    fn headerless_content_fallback() {
+        let l = parse(&[
+            &["03816900505", "Kari Nordmann", "#450.5"],
+            &["03827614121", "Per Hansen", "#300"],
+            &["19879626369", "Emma Ellingsen", "#518.47"],
+        ]);
+        assert_eq!(l.lines.len(), 3);
+        assert_eq!(l.lines[0].amount_ore, Some(45050));
+        assert_eq!(l.lines[2].name.as_deref(), Some("Emma Ellingsen"));
+    }
+
+    #[test]
+    fn counts_and_footers_are_not_people_or_totals() {
+        let l = parse(&[
+            &["Navn", "Fnr", "Beløp"],
+            &["Kari Nordmann", "03816900505", "450"],
+            &["Antall ansatte", "", "1"],
+            &["Side 1 av 1", "", "1"],
+        ]);
+        assert_eq!(l.lines.len(), 1);
+        assert_eq!(l.declared_total_ore, None);
+    }
+
+    #[test]
+    fn invalid_ids_are_kept_with_a_warning() {
+        let l = parse(&[
+            &["Navn", "Fødselsnummer", "Beløp"],
+            &["Kari Nordmann", "03816900506", "450"],
+        ]);
+        assert_eq!(l.lines[0].national_id.as_deref(), Some("03816900506"));
+        assert!(!l.lines[0].national_id_valid);
+        assert!(l.warnings.iter().any(|w| w.contains("not valid")));
+    }
+
+    #[test]
+    fn person_leaving_without_amount_is_kept() {
+        let l = parse(&[
+            &["Navn", "Beløp", "Sluttdato", "Kommentar"],
+            &["Kari Nordmann", "450", "", ""],
+            &["Per Hansen", "", "@2026-10-31", "Sluttet"],
+        ]);
+        assert_eq!(l.lines.len(), 2);
+        assert_eq!(l.lines[1].amount_ore, None);
+    }
+
+    #[test]
+    fn bare_nr_column_is_an_employee_number_unless_it_counts() {
+        let counting = parse(&[
+            &["Nr", "Navn", "Fnr", "Beløp"],
+            &["#1", "Kari Nordmann", "03816900505", "450"],
+            &["#2", "Per Hansen", "03827614121", "450"],
+        ]);
+        assert_eq!(counting.lines[0].employee_number, None);
+        let staff = parse(&[
+            &["Nr", "Navn", "Fnr", "Beløp"],
+            &["#331", "Kari Nordmann", "03816900505", "450"],
+            &["#333", "Per Hansen", "03827614121", "450"],
+        ]);
+        assert_eq!(staff.lines[1].employee_number.as_deref(), Some("333"));
+    }
+
+    #[test]
+    fn sap_personnel_number_is_not_a_national_id() {
+        let l = parse(&[
+            &["Pers.nr.", "Navn", "Fødselsnummer", "Beløp"],
+            &["#10004711", "Kari Nordmann", "03816900505", "450,00-"],
+            &["#10004712", "Per Hansen", "03827614121", "300,00-"],
+        ]);
+        assert_eq!(l.lines[0].national_id.as_deref(), Some("03816900505"));
+        assert_eq!(l.lines[0].employee_number.as_deref(), Some("10004711"));
+        assert_eq!(l.lines[0].amount_ore, Some(45000));
+    }
+
+    #[test]
+    fn birth_date_and_five_digit_personnummer_make_one_id() {
+        let l = parse(&[
+            &["Navn", "Fødselsdato", "Personnr", "Beløp"],
+            &["Kari Nordmann", "038169", "00505", "450"],
+            &["Per Hansen", "#38276", "14121", "450"],
+        ]);
+        assert_eq!(l.lines[1].national_id.as_deref(), Some("03827614121"));
+        assert_eq!(
+            l.lines[1].birth_date,
+            chrono::NaiveDate::from_ymd_opt(1976, 2, 3)
+        );
+        assert_eq!(l.lines[0].national_id.as_deref(), Some("03816900505"));
+        assert!(l.lines[0].national_id_valid);
+    }
+
+    #[test]
+    fn a_printed_date_in_the_id_column_is_no_person() {
+        let l = parse(&[
+            &["Navn", "Fødselsnummer", "Beløp"],
+            &["Kari Nordmann", "03816900505", "450"],
+            &["Utskrevet", "27.11.2026", ""],
+        ]);
+        assert_eq!(l.lines.len(), 1);
+    }
+
+    #[test]
+    fn section_totals_written_after_the_name() {
+        let l = parse(&[
+            &["Navn", "Fnr", "Beløp"],
+            &["Kari Nordmann", "03816900505", "450"],
+            &["Kjøkken totalt", "", "450"],
+            &["Per Hansen", "03827614121", "300"],
+            &["Renhold totalt", "", "300"],
+            &["Sum totalt", "", "750"],
+        ]);
+        assert_eq!(l.lines.len(), 2);
+        assert_eq!(l.declared_total_ore, Some(75000));
+    }
+
+    #[test]
+    fn sheets_with_their_own_totals_add_up() {
+        let mut grids = grid(&[
+            &["Navn", "Fnr", "Beløp"],
+            &["Kari Nordmann", "03816900505", "450"],
+            &["Sum", "", "450"],
+        ]);
+        grids.extend(grid(&[
+            &["Navn", "Fnr", "Beløp"],
+            &["Per Hansen", "03827614121", "300"],
+            &["Sum", "", "300"],
+        ]));
+        let l = extract(
+            &grids,
+            &ParseOptions {
+                accept_synthetic_ids: true,
+            },
+        );
+        assert_eq!(l.lines.len(), 2);
+        assert_eq!(l.declared_total_ore, Some(75000));
+    }
+
+    #[test]
+    fn an_unlabelled_name_column_is_found() {
+        let l = parse(&[
+            &["", "Fødselsnummer", "Beløp"],
+            &["Kari Nordmann", "03816900505", "450"],
+            &["Per Hansen", "03827614121", "300"],
+        ]);
+        assert_eq!(l.lines[1].name.as_deref(), Some("Per Hansen"));
+    }
+
+    #[test]
+    fn sum_words_in_a_data_column_do_not_make_totals() {
+        let l = parse(&[
+            &["Navn", "Lønnsart", "Beløp"],
+            &["Kari Nordmann", "Sum trekk", "450"],
+            &["Per Hansen", "Sum trekk", "300"],
+            &["Sum", "", "750"],
+        ]);
+        assert_eq!(l.lines.len(), 2);
+        assert_eq!(l.declared_total_ore, Some(75000));
+    }
+
+    #[test]
+    fn identifiers_beside_the_header_row() {
+        let l = parse(&[
+            &["Navn", "Fnr", "Beløp", "", "Periode: 2026-11"],
+            &["Kari Nordmann", "03816900505", "450"],
+        ]);
+        assert_eq!(l.period.as_deref(), Some("2026-11"));
+    }
+
+    #[test]
+    fn nothing_after_the_grand_total_is_a_person() {
+        let l = parse(&[
+            &["Navn", "Fnr", "Beløp"],
+            &["Kari Nordmann", "03816900505", "450"],
+            &["Sum", "", "450"],
+            &["Kontakt Ola Hansen", "tlf 912 34 567", "567"],
+        ]);
+        assert_eq!(l.lines.len(), 1);
+    }
+
+    #[test]
+    fn a_vague_person_column_of_numbers_is_a_number_column() {
+        let l = parse(&[
+            &["Medlem", "Navn", "Beløp"],
+            &["#1781867", "Kari Nordmann", "450"],
+            &["#1922640", "Per Hansen", "300"],
+        ]);
+        assert_eq!(l.lines[0].name.as_deref(), Some("Kari Nordmann"));
+        let l = parse(&[
+            &["Medlem", "Fødselsnummer", "Beløp"],
+            &["#1781867", "03816900505", "450"],
+            &["#1922640", "03827614121", "300"],
+        ]);
+        assert_eq!(l.lines[0].member_number.as_deref(), Some("1781867"));
+        assert_eq!(l.lines[0].name, None);
     }
 }

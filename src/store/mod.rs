@@ -99,6 +99,7 @@ pub struct MessageRow {
     pub arrival: Option<DateTime<Utc>>,
     pub state: String,
     pub report_json: Option<String>,
+    pub conversation: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -141,6 +141,7 @@ fn message_from(row: &sqlx::sqlite::SqliteRow) -> Result<MessageRow> {
         arrival: arrival.as_deref().and_then(time),
         state: row.try_get("state")?,
         report_json: row.try_get("report_json")?,
+        conversation: row.try_get("conversation_id")?,
     })
 }
 
@@ -329,6 +330,101 @@ async fn list_for_payment_without_kid(
     Ok(None)
 }
 
+/// Queue one mail; it is sent by the outbox worker (or held for staff).
+async fn insert_outbox(
+    tx: &mut Transaction<'_, Sqlite>,
+    message: Option<i64>,
+    o: &OutboxWrite,
+    at: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO outbox (message, template, to_address, subject, message_id, eml, state, attempts, next_attempt_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+    )
+    .bind(message)
+    .bind(&o.template)
+    .bind(o.to_address.to_lowercase())
+    .bind(&o.subject)
+    .bind(&o.message_id)
+    .bind(&o.eml)
+    .bind(if o.held { "held" } else { "pending" })
+    .bind(at)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// SPEC §5: lists that just received payments are reconciled against what was expected; a
+/// difference is flagged once for staff.
+async fn reconcile_payments(
+    tx: &mut Transaction<'_, Sqlite>,
+    source_refs: &[String],
+) -> Result<()> {
+    let mut lists: Vec<String> = Vec::new();
+    for r in source_refs {
+        let list: Option<String> =
+            sqlx::query_scalar("SELECT list_number FROM payments WHERE source_ref = ?")
+                .bind(r)
+                .fetch_optional(&mut **tx)
+                .await?
+                .flatten();
+        if let Some(l) = list {
+            if !lists.contains(&l) {
+                lists.push(l);
+            }
+        }
+    }
+    for list in lists {
+        let row = sqlx::query(
+            "SELECT l.invoice_amount_ore, l.submitted_total_ore, l.submitted_message,
+               (SELECT COALESCE(SUM(amount_ore), 0) FROM payments p WHERE p.list_number = l.list_number) AS paid,
+               (SELECT COUNT(*) FROM payments p WHERE p.list_number = l.list_number) AS n
+             FROM lists l WHERE l.list_number = ?",
+        )
+        .bind(&list)
+        .fetch_one(&mut **tx)
+        .await?;
+        let paid: i64 = row.try_get("paid")?;
+        let status = crate::decide::reconcile::payment_status(
+            row.try_get("invoice_amount_ore")?,
+            row.try_get("submitted_total_ore")?,
+            paid,
+            row.try_get::<i64, _>("n")? as usize,
+        );
+        let Some(status) = status else { continue };
+        let stored = if status == "reconciled" {
+            "reconciled"
+        } else {
+            "mismatch"
+        };
+        sqlx::query("UPDATE lists SET payment_status = ? WHERE list_number = ?")
+            .bind(stored)
+            .bind(&list)
+            .execute(&mut **tx)
+            .await?;
+        if status == "payment_mismatch" {
+            let detail = format!("list {list}: paid {paid} øre differs from what was expected");
+            let open: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM flags WHERE kind = 'payment_mismatch' AND status = 'open' AND detail LIKE ?",
+            )
+            .bind(format!("list {list}:%"))
+            .fetch_optional(&mut **tx)
+            .await?;
+            if open.is_none() {
+                let message: Option<i64> = row.try_get("submitted_message")?;
+                sqlx::query("INSERT INTO flags (message, kind, detail, status, created_at) VALUES (?, 'payment_mismatch', ?, 'open', ?)")
+                    .bind(message)
+                    .bind(detail)
+                    .bind(now())
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Store for SqliteStore {
     async fn apply_import(&self, files: &[ImportFile]) -> Result<ImportSummary> {
         let mut ordered: Vec<&ImportFile> = files.iter().collect();
@@ -357,6 +453,16 @@ impl Store for SqliteStore {
             summary.files += 1;
             summary.rows += rows;
         }
+        let touched: Vec<String> = files
+            .iter()
+            .filter_map(|f| match &f.batch {
+                ImportBatch::Payments(rows) => Some(rows),
+                _ => None,
+            })
+            .flatten()
+            .map(|p| p.source_ref.clone())
+            .collect();
+        reconcile_payments(&mut tx, &touched).await?;
         tx.commit().await?;
         Ok(summary)
     }
@@ -858,21 +964,7 @@ impl Store for SqliteStore {
                 .await?;
         }
         for o in &w.outbox {
-            sqlx::query(
-                "INSERT INTO outbox (message, template, to_address, subject, message_id, eml, state, attempts, next_attempt_at, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-            )
-            .bind(message)
-            .bind(&o.template)
-            .bind(o.to_address.to_lowercase())
-            .bind(&o.subject)
-            .bind(&o.message_id)
-            .bind(&o.eml)
-            .bind(if o.held { "held" } else { "pending" })
-            .bind(&at)
-            .bind(&at)
-            .execute(&mut *tx)
-            .await?;
+            insert_outbox(&mut tx, Some(message), o, &at).await?;
         }
         if let Some(mid) = &w.bounced_outbox_message_id {
             sqlx::query("UPDATE outbox SET state = 'bounced' WHERE message_id = ?")
@@ -1050,21 +1142,7 @@ impl Store for SqliteStore {
                     .bind(id)
                     .fetch_one(&mut *tx)
                     .await?;
-            sqlx::query(
-                "INSERT INTO outbox (message, template, to_address, subject, message_id, eml, state, attempts, next_attempt_at, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-            )
-            .bind(last_message)
-            .bind(&o.template)
-            .bind(o.to_address.to_lowercase())
-            .bind(&o.subject)
-            .bind(&o.message_id)
-            .bind(&o.eml)
-            .bind(if o.held { "held" } else { "pending" })
-            .bind(&at)
-            .bind(&at)
-            .execute(&mut *tx)
-            .await?;
+            insert_outbox(&mut tx, last_message, o, &at).await?;
         }
         sqlx::query("INSERT INTO audit_log (at, actor, action, subject, before, after) VALUES (?, ?, 'access_decision', ?, ?, ?)")
             .bind(&at)
@@ -1118,14 +1196,19 @@ impl Store for SqliteStore {
     }
 
     async fn waiting_access_requests(&self) -> Result<Vec<WaitingAccess>> {
-        let rows =
-            sqlx::query("SELECT * FROM access_requests WHERE status = 'needs_info' ORDER BY id")
-                .fetch_all(&self.pool)
-                .await?;
+        // Waiting since the mail that left it incomplete arrived (its Date), so reminders
+        // follow the employer's clock, not when trekkpost happened to process the mail.
+        let rows = sqlx::query(
+            "SELECT a.*, COALESCE(m.arrival, a.updated_at) AS waiting_since FROM access_requests a
+             LEFT JOIN messages m ON m.id = a.last_message
+             WHERE a.status = 'needs_info' ORDER BY a.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         let mut out = Vec::new();
         for row in &rows {
             let request = access_from(row)?;
-            let updated: String = row.try_get("updated_at")?;
+            let updated: String = row.try_get("waiting_since")?;
             let sent: Vec<String> = sqlx::query_scalar(
                 "SELECT sent_at FROM reminders WHERE kind = 'reminder_needs_info' AND subject_key = ? ORDER BY sent_at",
             )
@@ -1195,20 +1278,7 @@ impl Store for SqliteStore {
         }
         let created = now();
         for o in outbox {
-            sqlx::query(
-                "INSERT INTO outbox (message, template, to_address, subject, message_id, eml, state, attempts, next_attempt_at, created_at)
-                 VALUES (NULL, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-            )
-            .bind(&o.template)
-            .bind(o.to_address.to_lowercase())
-            .bind(&o.subject)
-            .bind(&o.message_id)
-            .bind(&o.eml)
-            .bind(if o.held { "held" } else { "pending" })
-            .bind(&created)
-            .bind(&created)
-            .execute(&mut *tx)
-            .await?;
+            insert_outbox(&mut tx, None, o, &created).await?;
         }
         sqlx::query("INSERT INTO audit_log (at, actor, action, subject, after) VALUES (?, 'system', 'job_run', ?, ?)")
             .bind(&created)

@@ -86,3 +86,17 @@ pub fn counts(db: &Path) -> Vec<(String, i64)> {
         store.table_counts().await.expect("counts")
     })
 }
+
+/// A one-column query as strings (cast in SQL where needed), straight from the database file.
+pub fn query_strings(db: &Path, sql: &str) -> Vec<String> {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let store = trekkpost::store::SqliteStore::open(&format!("sqlite://{}", db.display()))
+            .await
+            .expect("open store");
+        sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_all(store.pool())
+            .await
+            .expect("query")
+    })
+}
