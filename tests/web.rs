@@ -429,7 +429,11 @@ async fn queue_lists_flagged_items_oldest_first_with_counts_and_filters() {
     assert!(open.len() >= 3);
     let positions: Vec<usize> = open
         .iter()
-        .map(|f| r.body.find(&format!("#sak-{}", f.flag_id)).expect("row"))
+        .map(|f| {
+            r.body
+                .find(&format!("data-flag=\"{}\"", f.flag_id))
+                .expect("row")
+        })
         .collect();
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "oldest first");
     let only = app.get("/?kind=access_request").await.body;
@@ -617,7 +621,11 @@ async fn resolving_with_a_note_closes_the_flag_and_is_audited() {
     assert_eq!(item.note.as_deref(), Some("Ringte og svarte på telefon"));
     let audit = app.get("/logg").await.body;
     assert!(audit.contains("flag_resolve") && audit.contains("Ringte og svarte på telefon"));
-    assert!(!app.get("/").await.body.contains(&format!("#sak-{flag}\"")));
+    assert!(!app
+        .get("/")
+        .await
+        .body
+        .contains(&format!("data-flag=\"{flag}\"")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1182,4 +1190,67 @@ async fn reassigning_matches_the_lines_against_the_chosen_list() {
         .audit_actions()
         .await
         .contains(&(EMAIL.to_string(), "lines_rematched".to_string())));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_flag_without_a_mail_shows_its_list_and_figures() {
+    let mut app = spawn_app().await;
+    app.login().await;
+    // A list nobody has returned yet, paid with the wrong amount.
+    let mut open_list = None;
+    for e in app.store.employers().await.unwrap() {
+        for l in app.store.lists_of_employer(&e.employer_id).await.unwrap() {
+            if l.submitted_message.is_none()
+                && app
+                    .store
+                    .payments_for_list(&l.list_number)
+                    .await
+                    .unwrap()
+                    .is_empty()
+            {
+                open_list = Some(l);
+            }
+        }
+    }
+    let list = open_list.expect("an unreturned, unpaid list");
+    let file = app.dir.path().join("payments-extra.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "payment_date;amount;kid;payer_account;reference\n2026-11-26;{},00;{};12345678903;feil beløp\n",
+            list.invoice_amount_ore / 100 + 1,
+            list.kid
+        ),
+    )
+    .unwrap();
+    trekkpost::pipeline::import_files(&app.store, &[file], false)
+        .await
+        .expect("import");
+    let flag = app
+        .store
+        .queue(&trekkpost::store::QueueFilter {
+            kind: Some("payment_mismatch".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|f| f.message.is_none() && f.list_number.as_deref() == Some(&list.list_number))
+        .expect("a payment_mismatch flag without a mail, for the list");
+    assert_eq!(flag.employer_id.as_deref(), Some(list.employer_id.as_str()));
+    let queue = app.get("/?kind=payment_mismatch").await.body;
+    assert!(queue.contains(&format!("&#x2f;sak&#x2f;{}\"", flag.flag_id)));
+    let page = app.get(&format!("/sak/{}", flag.flag_id)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&format!("liste {}", list.list_number)));
+    assert!(page.body.contains("Fakturert") && page.body.contains("Betalt"));
+    assert!(page.body.contains("Betaling stemmer ikke"));
+    let r = app
+        .post_from(
+            &format!("/sak/{}", flag.flag_id),
+            &format!("/sak/{}/lukk", flag.flag_id),
+            &[("note", "Kreditnota sendt")],
+        )
+        .await;
+    assert_eq!(r.location(), "/?ok=lukket");
 }

@@ -2031,10 +2031,13 @@ impl Store for SqliteStore {
 const QUEUE_SELECT: &str = "SELECT f.id AS flag_id, f.kind, f.detail, f.status, f.created_at, f.resolved_by,
        COALESCE(m.arrival, f.created_at) AS since,
        f.resolved_at, f.note, f.message, m.from_address, m.subject, m.kind AS message_kind, m.outcome,
-       m.list_number, COALESCE(l.employer_id, a.employer_id) AS employer_id, e.name AS employer_name
+       COALESCE(m.list_number, l.list_number) AS list_number,
+       COALESCE(l.employer_id, a.employer_id) AS employer_id, e.name AS employer_name
      FROM flags f
      LEFT JOIN messages m ON m.id = f.message
-     LEFT JOIN lists l ON l.list_number = m.list_number
+     LEFT JOIN lists l ON l.list_number = COALESCE(m.list_number,
+       -- a flag raised by a payment import names its list: `list 251219: …`
+       CASE WHEN f.detail LIKE 'list %:%' THEN substr(f.detail, 6, instr(f.detail, ':') - 6) END)
      LEFT JOIN access_requests a ON a.id = m.access_request_id
      LEFT JOIN employers e ON e.employer_id = COALESCE(l.employer_id, a.employer_id)";
 

@@ -210,6 +210,26 @@ pub async fn flag_item(
         return Ok(axum::response::Redirect::to(&to).into_response());
     }
     let mut c = base(&staff, "queue");
+    // A payment that does not match names its list: show the list's figures.
+    if let Some(n) = &item.list_number {
+        if let Some(l) = state.store.list(n).await? {
+            let paid: i64 = state
+                .store
+                .payments_for_list(n)
+                .await?
+                .iter()
+                .map(|p| p.amount_ore)
+                .sum();
+            c.insert(
+                "reconciliation".into(),
+                reconciliation_json(&l, l.submitted_total_ore, paid),
+            );
+            if let Some(e) = state.store.employer(&l.employer_id).await? {
+                c.insert("employer".into(), employer_json(&e));
+            }
+            c.insert("list".into(), list_json(&l));
+        }
+    }
     c.insert("flags".into(), vec![item_json(&item)].into());
     c.insert(
         "dead_letters".into(),
@@ -237,6 +257,15 @@ fn list_json(l: &IssuedList) -> Value {
         "invoice_number": l.invoice_number, "kid": l.kid,
         "invoice_amount_ore": l.invoice_amount_ore,
         "submitted_message": l.submitted_message, "submitted_total_ore": l.submitted_total_ore,
+    })
+}
+
+/// SPEC §5's three figures, with the differences staff look for.
+fn reconciliation_json(l: &IssuedList, submitted: Option<i64>, paid: i64) -> Value {
+    json!({
+        "invoiced": l.invoice_amount_ore, "submitted": submitted, "paid": paid,
+        "submitted_minus_invoiced": submitted.map(|s| s - l.invoice_amount_ore),
+        "paid_minus_expected": paid - submitted.unwrap_or(l.invoice_amount_ore),
     })
 }
 
@@ -303,11 +332,7 @@ pub async fn message_item(
         } else {
             Some(lines.iter().filter_map(|x| x.amount_ore).sum())
         };
-        reconciliation = json!({
-            "invoiced": l.invoice_amount_ore, "submitted": submitted, "paid": paid,
-            "submitted_minus_invoiced": submitted.map(|s| s - l.invoice_amount_ore),
-            "paid_minus_expected": paid - submitted.unwrap_or(l.invoice_amount_ore),
-        });
+        reconciliation = reconciliation_json(l, submitted, paid);
         if !lines.is_empty() {
             let matched: Vec<&str> = lines
                 .iter()
