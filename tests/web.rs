@@ -441,6 +441,23 @@ async fn queue_lists_flagged_items_oldest_first_with_counts_and_filters() {
     assert!(!only.contains("data-kind=\"question\""));
     let old = app.get("/?age=100000").await.body;
     assert!(old.contains("Ingen saker passer filteret"));
+    // A question from an employer's contact counts under that employer.
+    let question = app.message_by_source("11-question.eml").await;
+    let from = app
+        .store
+        .message_detail(question)
+        .await
+        .unwrap()
+        .unwrap()
+        .from_address
+        .unwrap();
+    let employer = app.store.employer_by_contact(&from).await.unwrap().unwrap();
+    let theirs = app
+        .get(&format!("/?employer={}", employer.employer_id))
+        .await
+        .body;
+    assert!(theirs.contains("data-kind=\"question\""));
+    assert!(!theirs.contains("data-kind=\"access_request\""));
     let by_employer = app.get("/?employer=NOPE").await.body;
     assert!(by_employer.contains("Ingen saker passer filteret"));
 }

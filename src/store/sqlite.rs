@@ -1459,11 +1459,11 @@ impl Store for SqliteStore {
     async fn queue(&self, filter: &QueueFilter) -> Result<Vec<QueueItem>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{QUEUE_SELECT}
-             WHERE (?1 IS NULL OR f.kind = ?1)
-               AND (?2 IS NULL OR f.status = ?2)
-               AND (?3 IS NULL OR COALESCE(m.arrival, f.created_at) < ?3)
-               AND (?4 IS NULL OR COALESCE(l.employer_id, a.employer_id) = ?4)
-             ORDER BY since, f.id"
+             WHERE (?1 IS NULL OR q.kind = ?1)
+               AND (?2 IS NULL OR q.status = ?2)
+               AND (?3 IS NULL OR q.since < ?3)
+               AND (?4 IS NULL OR q.employer_id = ?4)
+             ORDER BY q.since, q.flag_id"
         )))
         .bind(&filter.kind)
         .bind(&filter.status)
@@ -1476,7 +1476,7 @@ impl Store for SqliteStore {
 
     async fn queue_item(&self, flag_id: i64) -> Result<Option<QueueItem>> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{QUEUE_SELECT} WHERE f.id = ?"
+            "{QUEUE_SELECT} WHERE q.flag_id = ?"
         )))
         .bind(flag_id)
         .fetch_optional(&self.pool)
@@ -1488,7 +1488,7 @@ impl Store for SqliteStore {
 
     async fn flags_of_message(&self, message: i64) -> Result<Vec<QueueItem>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{QUEUE_SELECT} WHERE f.message = ? ORDER BY f.id"
+            "{QUEUE_SELECT} WHERE q.message = ? ORDER BY q.flag_id"
         )))
         .bind(message)
         .fetch_all(&self.pool)
@@ -2028,18 +2028,25 @@ impl Store for SqliteStore {
 // web: row mappers and shared statements of the triage UI.
 
 // `since`: when the employer wrote (the mail's arrival), else when the flag was raised.
-const QUEUE_SELECT: &str = "SELECT f.id AS flag_id, f.kind, f.detail, f.status, f.created_at, f.resolved_by,
+// The employer: of the list (the mail's, or the one a payment flag names: `list 251219: …`),
+// else of the access request, else the one the sender is a contact of.
+const QUEUE_SELECT: &str = "SELECT q.*, e.name AS employer_name FROM (
+     SELECT f.id AS flag_id, f.kind, f.detail, f.status, f.created_at, f.resolved_by,
        COALESCE(m.arrival, f.created_at) AS since,
        f.resolved_at, f.note, f.message, m.from_address, m.subject, m.kind AS message_kind, m.outcome,
        COALESCE(m.list_number, l.list_number) AS list_number,
-       COALESCE(l.employer_id, a.employer_id) AS employer_id, e.name AS employer_name
+       COALESCE(l.employer_id, a.employer_id,
+         (SELECT c.employer_id FROM employers c WHERE m.from_address IS NOT NULL
+            AND (',' || c.contact_emails || ',' || COALESCE(c.invoice_email, '') || ',')
+                LIKE '%,' || m.from_address || ',%'
+          ORDER BY c.employer_id LIMIT 1)) AS employer_id
      FROM flags f
      LEFT JOIN messages m ON m.id = f.message
      LEFT JOIN lists l ON l.list_number = COALESCE(m.list_number,
-       -- a flag raised by a payment import names its list: `list 251219: …`
        CASE WHEN f.detail LIKE 'list %:%' THEN substr(f.detail, 6, instr(f.detail, ':') - 6) END)
      LEFT JOIN access_requests a ON a.id = m.access_request_id
-     LEFT JOIN employers e ON e.employer_id = COALESCE(l.employer_id, a.employer_id)";
+   ) q
+   LEFT JOIN employers e ON e.employer_id = q.employer_id";
 
 const MESSAGE_SELECT: &str = "SELECT m.*, o.list_number AS override_list, o.decided_by AS override_by,
        (SELECT employer_id FROM lists WHERE list_number = m.list_number) AS employer_of_list,

@@ -363,6 +363,13 @@ pub async fn message_item(
             }
         }
     }
+    if employer.is_null() {
+        if let Some(from) = &message.from_address {
+            if let Some(e) = store.employer_by_contact(from).await? {
+                employer = employer_json(&e);
+            }
+        }
+    }
     let conversation = match message.conversation_id {
         Some(c) => store.conversation_messages(c).await?,
         None => vec![message.clone()],
