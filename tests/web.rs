@@ -316,6 +316,8 @@ async fn nothing_is_reachable_without_a_session() {
         "/logg",
         "/helse",
         "/utboks/1",
+        "/tilgang",
+        "/tilgang/eksport.csv",
         "/finnes-ikke",
     ] {
         let r = app.get(path).await;
@@ -567,6 +569,20 @@ async fn approving_an_access_request_queues_access_confirmed_and_is_audited() {
         .post_from(&page, &format!("/melding/{message}/kjor-pa-nytt"), &[])
         .await;
     assert_eq!(rerun.status, StatusCode::BAD_REQUEST);
+    // The approved request is in the export for Winorg, and the download is audited.
+    assert!(app.get("/tilgang").await.body.contains("godkjent"));
+    let export = app.get("/tilgang/eksport.csv").await;
+    assert_eq!(export.status, StatusCode::OK);
+    let email = row.fields.email.clone().unwrap();
+    assert!(export
+        .body
+        .lines()
+        .nth(1)
+        .is_some_and(|l| l.contains(&email)));
+    assert!(app
+        .audit_actions()
+        .await
+        .contains(&(EMAIL.to_string(), "access_export".to_string())));
     app.drain().await;
     let sent: Vec<String> = std::fs::read_dir(app.dir.path().join("outbox"))
         .unwrap()

@@ -169,6 +169,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/melding/{id}/kjor-pa-nytt", post(actions::rerun))
         .route("/melding/{id}/flytt", post(actions::reassign))
+        .route("/tilgang", get(pages::access_requests))
+        .route("/tilgang/eksport.csv", get(pages::access_export))
         .route("/tilgang/{id}/godkjenn", post(actions::approve_access))
         .route("/tilgang/{id}/avvis", post(actions::reject_access))
         .route("/utboks/{id}", get(pages::outbox_item))

@@ -739,3 +739,79 @@ pub async fn outbox_item(
     );
     Ok(html("outbox.html", c))
 }
+
+/// Every Winorg access request, newest first, with a link to the mail it came from.
+pub async fn access_requests(
+    State(state): State<AppState>,
+    Extension(staff): Extension<Staff>,
+) -> Result<Html<String>, WebError> {
+    let mut rows: Vec<Value> = state
+        .store
+        .access_requests()
+        .await?
+        .iter()
+        .map(|a| {
+            let mut v = access_json(a);
+            if let Some(o) = v.as_object_mut() {
+                o.insert("message".into(), a.last_message.into());
+            }
+            v
+        })
+        .collect();
+    rows.reverse();
+    let mut c = base(&staff, "access");
+    c.insert("requests".into(), rows.into());
+    Ok(html("access.html", c))
+}
+
+/// Approved requests for registration in Winorg (SPEC §6), as `trekkpost access export`
+/// writes them. Audited: it holds names, addresses and phone numbers.
+pub async fn access_export(
+    State(state): State<AppState>,
+    Extension(staff): Extension<Staff>,
+) -> Result<Response, WebError> {
+    let mut csv = String::from("org_number;company_name;requester_name;email;mobile;employer_id\n");
+    let mut n = 0;
+    for r in state.store.access_requests().await? {
+        if r.status != AccessStatus::Approved {
+            continue;
+        }
+        let f = &r.fields;
+        let cell = |v: &Option<String>| {
+            v.clone()
+                .unwrap_or_default()
+                .replace([';', '\n', '\r'], " ")
+        };
+        csv.push_str(&format!(
+            "{};{};{};{};{};{}\n",
+            cell(&f.org_number),
+            cell(&f.company_name),
+            cell(&f.requester_name),
+            cell(&f.email),
+            cell(&f.mobile),
+            cell(&r.employer_id)
+        ));
+        n += 1;
+    }
+    state
+        .store
+        .audit(
+            &staff.email,
+            "access_export",
+            "access_requests",
+            None,
+            Some(&format!("{n} approved requests")),
+        )
+        .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"winorg-tilganger.csv\"",
+            ),
+        ],
+        csv,
+    )
+        .into_response())
+}

@@ -32,6 +32,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/web/health.html"),
     ),
     (
+        "access.html",
+        include_str!("../../templates/web/access.html"),
+    ),
+    (
         "outbox.html",
         include_str!("../../templates/web/outbox.html"),
     ),
