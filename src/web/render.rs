@@ -60,14 +60,41 @@ fn environment() -> &'static Environment<'static> {
     })
 }
 
-/// `2026-11-27T07:35:42+00:00` → `27.11.2026 07:35 UTC`; anything else unchanged.
+/// `2026-11-27T07:35:42+00:00` → `27.11.2026 08:35` (Norwegian time); anything else unchanged.
 fn format_time(value: String) -> String {
     match DateTime::parse_from_rfc3339(&value) {
-        Ok(t) => t
-            .with_timezone(&Utc)
-            .format("%d.%m.%Y %H:%M UTC")
-            .to_string(),
+        Ok(t) => {
+            let utc = t.with_timezone(&Utc);
+            (utc + chrono::Duration::hours(oslo_offset_hours(utc)))
+                .format("%d.%m.%Y %H:%M")
+                .to_string()
+        }
         Err(_) => value,
+    }
+}
+
+/// Norway's offset from UTC: +2 in summer time (EU rule: from the last Sunday of March to
+/// the last Sunday of October, 01:00 UTC), else +1. Staff read times as their clocks show.
+pub fn oslo_offset_hours(t: DateTime<Utc>) -> i64 {
+    use chrono::{Datelike, NaiveDate, TimeZone};
+    let last_sunday_0100 = |month: u32| {
+        let first_next = if month == 12 {
+            NaiveDate::from_ymd_opt(t.year() + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(t.year(), month + 1, 1)
+        };
+        first_next
+            .and_then(|d| d.pred_opt())
+            .map(|last| {
+                let back = last.weekday().num_days_from_sunday() as i64;
+                last - chrono::Duration::days(back)
+            })
+            .and_then(|d| d.and_hms_opt(1, 0, 0))
+            .map(|d| Utc.from_utc_datetime(&d))
+    };
+    match (last_sunday_0100(3), last_sunday_0100(10)) {
+        (Some(start), Some(end)) if t >= start && t < end => 2,
+        _ => 1,
     }
 }
 
@@ -184,8 +211,30 @@ mod tests {
         assert_eq!(mask_id(""), "");
         assert_eq!(
             format_time("2026-11-27T07:35:42+00:00".into()),
-            "27.11.2026 07:35 UTC"
+            "27.11.2026 08:35"
         );
+        assert_eq!(
+            format_time("2026-07-01T10:00:00+00:00".into()),
+            "01.07.2026 12:00"
+        );
+        // 2026: summer time from 29 March 01:00 UTC to 25 October 01:00 UTC.
+        assert_eq!(
+            format_time("2026-03-29T00:59:00+00:00".into()),
+            "29.03.2026 01:59"
+        );
+        assert_eq!(
+            format_time("2026-03-29T01:00:00+00:00".into()),
+            "29.03.2026 03:00"
+        );
+        assert_eq!(
+            format_time("2026-10-25T00:59:00+00:00".into()),
+            "25.10.2026 02:59"
+        );
+        assert_eq!(
+            format_time("2026-10-25T01:00:00+00:00".into()),
+            "25.10.2026 02:00"
+        );
+        assert_eq!(format_time("ikke en tid".into()), "ikke en tid");
         assert_eq!(escape("<a href='x'>&"), "&lt;a href=&#39;x&#39;&gt;&amp;");
     }
 
