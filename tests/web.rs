@@ -889,7 +889,16 @@ async fn idle_sessions_expire_and_disabled_staff_are_locked_out() {
         "/login",
         "idle session ended"
     );
+    // An idle session is gone from the store after the next login.
+    let stale = trekkpost::store::sqlite::sha256_hex(b"stale");
+    let staff = app.store.staff_by_email(EMAIL).await.unwrap().unwrap();
+    let long_ago = chrono::Utc::now() - chrono::Duration::days(3);
+    app.store
+        .session_create(&stale, staff.id, "x", long_ago)
+        .await
+        .unwrap();
     app.login().await;
+    assert!(app.store.session_get(&stale).await.unwrap().is_none());
     assert_eq!(app.get("/").await.status, StatusCode::OK);
     app.store
         .staff_set_active(EMAIL, false, "test")

@@ -419,6 +419,8 @@ pub trait Store {
     ) -> Result<()>;
     /// The complete message of an outbox row, as sent (or to be sent).
     async fn outbox_eml(&self, id: i64) -> Result<Option<Vec<u8>>>;
+    /// Forget sessions unused since `before` (they can no longer be used anyway).
+    async fn session_purge(&self, before: DateTime<Utc>) -> Result<u64>;
 }
 
 // web: records of the staff triage UI (SPEC §8).

@@ -2023,6 +2023,16 @@ impl Store for SqliteStore {
             .fetch_optional(&self.pool)
             .await?)
     }
+
+    async fn session_purge(&self, before: DateTime<Utc>) -> Result<u64> {
+        Ok(
+            sqlx::query("DELETE FROM staff_sessions WHERE last_seen_at < ?")
+                .bind(before.to_rfc3339())
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
+    }
 }
 
 // web: row mappers and shared statements of the triage UI.

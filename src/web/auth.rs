@@ -313,6 +313,9 @@ pub async fn login(
         ));
     };
     state.limiter.clear(&keys);
+    // Sessions that idled out are useless; a login is a good moment to drop them.
+    let idle = chrono::Duration::minutes(state.settings.web.session_idle_minutes);
+    state.store.session_purge(Utc::now() - idle).await?;
     let token = random_token();
     let csrf = random_token();
     state
