@@ -55,6 +55,11 @@ enum Command {
     },
     /// Validate the configuration and print it.
     CheckConfig,
+    /// Health: mailbox connected or not, last poll, mails waiting, outbox backlog, dead letters.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
     /// Winorg trekksentral access requests: list, approve, reject, export.
     Access {
         #[command(subcommand)]
@@ -122,6 +127,7 @@ fn run() -> Result<ExitCode> {
             Command::Classify { file, json } => classify(&file, json),
             Command::Report { json } => report(&settings, json).await,
             Command::Access { action } => access(&settings, action).await,
+            Command::Status { json } => trekkpost::app::status(&settings, json).await,
             Command::CheckConfig => {
                 println!("{settings:#?}");
                 println!("configuration is valid");

@@ -207,6 +207,18 @@ pub struct ImportFile {
     pub batch: ImportBatch,
 }
 
+// transport
+/// What the daemon last knew of one connection (`source` or `sink`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TransportStatus {
+    pub connected: bool,
+    pub last_poll: Option<DateTime<Utc>>,
+    /// Mails waiting in the mailbox at the last poll.
+    pub waiting: Option<i64>,
+    pub last_error: Option<String>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
 /// The store as the pipeline, the handlers and the commands use it.
 #[allow(async_fn_in_trait)]
 pub trait Store {
@@ -282,4 +294,18 @@ pub trait Store {
         reason: Option<&str>,
         reply: Option<&OutboxWrite>,
     ) -> Result<()>;
+
+    // transport
+    /// UIDVALIDITY and the last UID taken from an IMAP mailbox.
+    async fn imap_state(&self, mailbox: &str) -> Result<Option<(u32, u32)>>;
+    async fn set_imap_state(&self, mailbox: &str, uid_validity: u32, last_uid: u32) -> Result<()>;
+    /// The outbox row a Message-ID (without <>) belongs to.
+    async fn outbox_id_by_message_id(&self, message_id: &str) -> Result<Option<i64>>;
+    /// The send journal of an outbox row: `started` or `accepted`, and when it started.
+    async fn smtp_journal(&self, outbox_id: i64) -> Result<Option<(String, DateTime<Utc>)>>;
+    /// Record that a send begins (kept `accepted` when it already is).
+    async fn smtp_journal_started(&self, outbox_id: i64) -> Result<()>;
+    async fn smtp_journal_accepted(&self, outbox_id: i64) -> Result<()>;
+    async fn set_transport_status(&self, name: &str, status: &TransportStatus) -> Result<()>;
+    async fn transport_status(&self, name: &str) -> Result<Option<TransportStatus>>;
 }
