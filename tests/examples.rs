@@ -97,6 +97,7 @@ fn run_once_on_the_examples_gives_the_expected_outcomes_and_replies() {
         expected_replies < report.len(),
         "the auto-reply must not be answered"
     );
+    let full_id = regex::Regex::new(r"\b\d{6} ?\d{5}\b").expect("regex");
     for file in &outbox {
         let bytes = std::fs::read(file).expect("read");
         let eml = String::from_utf8_lossy(&bytes);
@@ -122,7 +123,6 @@ fn run_once_on_the_examples_gives_the_expected_outcomes_and_replies() {
             "{}: text and HTML parts",
             file.display()
         );
-        let full_id = regex::Regex::new(r"\b\d{6} ?\d{5}\b").expect("regex");
         for part in [&text, &html, &eml.to_string()] {
             assert!(
                 !full_id.is_match(part),
