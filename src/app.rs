@@ -27,6 +27,8 @@ pub async fn run_daemon(settings: &Settings, once: bool) -> Result<ExitCode> {
     let pipeline = Pipeline::new(&store, settings);
     let mut source = AnySource::from_settings(settings, &store)?;
     let sink = AnySink::from_settings(settings, &store)?;
+    let mut sent_total = 0;
+    let mut settle_rounds = 0;
     loop {
         let imported = pipeline::import_folder(&store, &settings.import.dir).await;
         match imported {
@@ -48,9 +50,10 @@ pub async fn run_daemon(settings: &Settings, once: bool) -> Result<ExitCode> {
                 tracing::error!(error = %e, "pass failed; retrying after a pause")
             }
         }
-        pipeline::drain_outbox(&store, &sink, settings)
+        let sent = pipeline::drain_outbox(&store, &sink, settings)
             .await
             .context("outbox")?;
+        sent_total += sent;
         if stop.load(Ordering::SeqCst) {
             break;
         }
@@ -59,9 +62,32 @@ pub async fn run_daemon(settings: &Settings, once: bool) -> Result<ExitCode> {
             if source.has_more() {
                 continue;
             }
+            // The copies of what was just sent (smtp.copy_to_self) arrive in our own inbox
+            // a moment later: file them too, so a run leaves the inbox empty.
+            if source.copies_filed() < sent_total
+                && settle_rounds < 20
+                && matches!(sink, AnySink::Smtp(_))
+                && settings.smtp.copy_to_self
+            {
+                settle_rounds += 1;
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                continue;
+            }
             break;
         }
-        source.wait(settings, &stop, failed).await;
+        // Wake up for the next reply due for a retry, even when no mail comes.
+        let retry_due = match store.next_outbox_attempt().await {
+            Ok(Some(at)) => (at - chrono::Utc::now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .max(Duration::from_millis(200)),
+            Ok(None) => Duration::MAX,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the outbox");
+                Duration::from_secs(settings.daemon.poll_interval_secs.max(1))
+            }
+        };
+        source.wait(settings, &stop, failed, retry_due).await;
         if stop.load(Ordering::SeqCst) {
             break;
         }
@@ -121,12 +147,26 @@ impl<S: Store> AnySource<S> {
         }
     }
 
+    /// Copies of our own replies filed so far.
+    pub fn copies_filed(&self) -> usize {
+        match self {
+            AnySource::Local(_) => usize::MAX,
+            AnySource::Imap(i) => i.copies_filed(),
+        }
+    }
+
     /// Between passes: IDLE or poll; after a failure, the reconnect back-off.
-    pub async fn wait(&mut self, settings: &Settings, stop: &AtomicBool, failed: bool) {
+    pub async fn wait(
+        &mut self,
+        settings: &Settings,
+        stop: &AtomicBool,
+        failed: bool,
+        at_most: Duration,
+    ) {
         match self {
             AnySource::Local(_) => {
                 let wait = Duration::from_secs(settings.daemon.poll_interval_secs.max(1));
-                sleep_unless_stopped(wait, stop).await;
+                sleep_unless_stopped(wait.min(at_most), stop).await;
             }
             AnySource::Imap(i) => {
                 if i.has_more() && !failed {
@@ -135,10 +175,10 @@ impl<S: Store> AnySource<S> {
                 if failed || !i.is_connected() {
                     let delay = i.retry_delay();
                     tracing::info!(secs = delay.as_secs_f32(), "reconnecting after a pause");
-                    sleep_unless_stopped(delay, stop).await;
+                    sleep_unless_stopped(delay.min(at_most), stop).await;
                     return;
                 }
-                if let Err(e) = i.wait_for_mail(stop).await {
+                if let Err(e) = i.wait_for_mail(stop, at_most).await {
                     tracing::warn!(error = %e, "waiting for mail failed; reconnecting");
                 }
             }

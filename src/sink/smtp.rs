@@ -99,6 +99,30 @@ impl<S: Store> SmtpSink<S> {
     }
 }
 
+/// Errors after which the server certainly did not take the message: it refused it with a
+/// 4xx/5xx reply, or no SMTP conversation came about (no connection, no TLS). A broken
+/// connection or a timeout mid-transaction leaves the send in doubt.
+fn not_accepted(e: &lettre::transport::smtp::Error) -> bool {
+    use std::error::Error as _;
+    if e.is_transient() || e.is_permanent() || e.is_tls() || e.is_client() {
+        return true;
+    }
+    let mut source = e.source();
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            if matches!(
+                io.kind(),
+                ConnectionRefused | AddrNotAvailable | HostUnreachable | NetworkUnreachable
+            ) {
+                return true;
+            }
+        }
+        source = s.source();
+    }
+    false
+}
+
 fn temporary(e: impl std::fmt::Display) -> SinkError {
     SinkError::Temporary(e.to_string())
 }
@@ -156,6 +180,13 @@ impl<S: Store> Sink for SmtpSink<S> {
                 )))
             }
             Ok(Err(e)) => {
+                if not_accepted(&e) {
+                    // Certainly not taken: the next attempt is a plain retry, not in doubt.
+                    self.store
+                        .smtp_journal_clear(outbox_id)
+                        .await
+                        .map_err(temporary)?;
+                }
                 let permanent = e.is_permanent();
                 self.record(!permanent && e.is_response(), Some(e.to_string()))
                     .await;

@@ -163,6 +163,8 @@ pub struct ImapSource<S: Store> {
     failures: u32,
     /// The last fetch left messages in the inbox: fetch again without waiting.
     more: bool,
+    /// Copies of our own replies filed in this run.
+    copies: usize,
 }
 
 fn source_name(uid_validity: u32, uid: u32) -> String {
@@ -193,6 +195,7 @@ impl<S: Store> ImapSource<S> {
             uid_validity: None,
             failures: 0,
             more: false,
+            copies: 0,
         })
     }
 
@@ -204,6 +207,11 @@ impl<S: Store> ImapSource<S> {
 
     fn limit(&self) -> Duration {
         Duration::from_secs(self.cfg.command_timeout_secs.max(1))
+    }
+
+    /// Copies of our own replies filed in this run.
+    pub fn copies_filed(&self) -> usize {
+        self.copies
     }
 
     /// Whether a session is open now.
@@ -402,6 +410,7 @@ impl<S: Store> ImapSource<S> {
                 last_uid = last_uid.max(uid);
                 if self.own_copy(&bytes).await? {
                     self.file(uid, validity, &self.sent_folder()).await?;
+                    self.copies += 1;
                     continue;
                 }
                 let message_id = crate::mime::parse_mail(&bytes)
@@ -551,15 +560,19 @@ impl<S: Store> ImapSource<S> {
     }
 
     /// Wait for new mail: IDLE when offered (renewed before `idle_renew_secs`), otherwise
-    /// sleep the poll interval. Returns early when `stop` is set.
-    pub async fn wait_for_mail(&mut self, stop: &AtomicBool) -> Result<(), SourceError> {
+    /// sleep the poll interval; never longer than `at_most`. Returns early when `stop` is set.
+    pub async fn wait_for_mail(
+        &mut self,
+        stop: &AtomicBool,
+        at_most: Duration,
+    ) -> Result<(), SourceError> {
         let poll = Duration::from_secs(self.cfg.poll_interval_secs.max(1));
         if !self.cfg.idle || !self.caps.idle || self.session.is_none() {
-            sleep_unless_stopped(poll, stop).await;
+            sleep_unless_stopped(poll.min(at_most), stop).await;
             return Ok(());
         }
         let limit = self.limit();
-        let renew = Duration::from_secs(self.cfg.idle_renew_secs.max(1));
+        let renew = Duration::from_secs(self.cfg.idle_renew_secs.max(1)).min(at_most);
         let Some(session) = self.session.take() else {
             return Ok(());
         };
@@ -568,7 +581,8 @@ impl<S: Store> ImapSource<S> {
             return Err(self.failed(e).await);
         }
         let woke = {
-            let (fut, interrupt) = idle.wait_with_timeout(renew + Duration::from_secs(60));
+            let (fut, interrupt) =
+                idle.wait_with_timeout(renew.saturating_add(Duration::from_secs(60)));
             tokio::pin!(fut);
             // The library's own timeout restarts on every keep-alive; ours does not.
             let wake = async {

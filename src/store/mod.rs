@@ -306,6 +306,10 @@ pub trait Store {
     /// Record that a send begins (kept `accepted` when it already is).
     async fn smtp_journal_started(&self, outbox_id: i64) -> Result<()>;
     async fn smtp_journal_accepted(&self, outbox_id: i64) -> Result<()>;
+    /// Forget a send the server certainly did not take (kept when already `accepted`).
+    async fn smtp_journal_clear(&self, outbox_id: i64) -> Result<()>;
     async fn set_transport_status(&self, name: &str, status: &TransportStatus) -> Result<()>;
+    /// When the earliest pending outbox row is due (the daemon wakes up for it).
+    async fn next_outbox_attempt(&self) -> Result<Option<DateTime<Utc>>>;
     async fn transport_status(&self, name: &str) -> Result<Option<TransportStatus>>;
 }

@@ -1165,6 +1165,14 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn smtp_journal_clear(&self, outbox_id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM smtp_journal WHERE outbox_id = ? AND state = 'started'")
+            .bind(outbox_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     async fn set_transport_status(&self, name: &str, status: &TransportStatus) -> Result<()> {
         sqlx::query(
             "INSERT INTO transport_status (name, connected, last_poll, waiting, last_error, updated_at)
@@ -1183,6 +1191,16 @@ impl Store for SqliteStore {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    async fn next_outbox_attempt(&self) -> Result<Option<DateTime<Utc>>> {
+        let at: Option<String> =
+            sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(at
+            .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+            .map(|t| t.with_timezone(&Utc)))
     }
 
     async fn transport_status(&self, name: &str) -> Result<Option<TransportStatus>> {
