@@ -491,4 +491,76 @@ mod tests {
                 .expect_err("must fail");
         assert!(err.to_string().contains("too_late_days"), "{err}");
     }
+
+    // transport
+    fn imap_env(extra: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut v = env(&[
+            ("TREKKPOST__SOURCE__KIND", "imap"),
+            ("TREKKPOST__SINK__KIND", "smtp"),
+            ("TREKKPOST__IMAP__HOST", "127.0.0.1"),
+            ("TREKKPOST__SMTP__HOST", "localhost"),
+            ("TREKKPOST_IMAP_PASSWORD", "imap-secret"),
+            ("TREKKPOST_SMTP_PASSWORD", "smtp-secret"),
+        ]);
+        v.extend(env(extra));
+        v
+    }
+
+    #[test]
+    fn passwords_come_from_the_environment_and_are_never_printed() {
+        let s = Settings::load_with_env(None, imap_env(&[])).expect("config");
+        assert_eq!(
+            s.secrets.imap_password.as_ref().map(Secret::expose),
+            Some("imap-secret")
+        );
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("imap-secret") && !printed.contains("smtp-secret"));
+        // Nowhere else: a password key in the settings is refused.
+        let err = Settings::load_with_env(None, imap_env(&[("TREKKPOST__IMAP__PASSWORD", "x")]))
+            .expect_err("must fail");
+        assert!(err.to_string().contains("password"), "{err}");
+    }
+
+    #[test]
+    fn password_file_and_missing_password() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("pw");
+        std::fs::write(&file, "from-file\n").expect("write");
+        let path = file.display().to_string();
+        let mut e = imap_env(&[("TREKKPOST__IMAP__PASSWORD_FILE", &path)]);
+        e.retain(|(k, _)| k != "TREKKPOST_IMAP_PASSWORD");
+        let s = Settings::load_with_env(None, e.clone()).expect("config");
+        assert_eq!(
+            s.secrets.imap_password.as_ref().map(Secret::expose),
+            Some("from-file")
+        );
+        e.retain(|(k, _)| k != "TREKKPOST__IMAP__PASSWORD_FILE");
+        let err = Settings::load_with_env(None, e).expect_err("must fail");
+        assert!(err.to_string().contains("IMAP password"), "{err}");
+    }
+
+    #[test]
+    fn plain_text_only_to_loopback() {
+        let ok = Settings::load_with_env(None, imap_env(&[("TREKKPOST__IMAP__SECURITY", "plain")]));
+        assert!(ok.is_ok(), "{ok:?}");
+        let err = Settings::load_with_env(
+            None,
+            imap_env(&[
+                ("TREKKPOST__IMAP__SECURITY", "plain"),
+                ("TREKKPOST__IMAP__HOST", "imap.union.example"),
+            ]),
+        )
+        .expect_err("must fail");
+        assert!(err.to_string().contains("loopback"), "{err}");
+        let err = Settings::load_with_env(
+            None,
+            imap_env(&[
+                ("TREKKPOST__SMTP__SECURITY", "plain"),
+                ("TREKKPOST__SMTP__HOST", "10.0.0.1"),
+            ]),
+        )
+        .expect_err("must fail");
+        assert!(err.to_string().contains("loopback"), "{err}");
+        assert!(is_loopback("::1") && is_loopback("localhost") && !is_loopback("example.org"));
+    }
 }
