@@ -165,6 +165,8 @@ pub struct ImapSource<S: Store> {
     more: bool,
     /// Copies of our own replies filed in this run.
     copies: usize,
+    /// Quarantined messages stored by the last fetch: the next fetch files them.
+    unfiled: usize,
 }
 
 fn source_name(uid_validity: u32, uid: u32) -> String {
@@ -196,6 +198,7 @@ impl<S: Store> ImapSource<S> {
             failures: 0,
             more: false,
             copies: 0,
+            unfiled: 0,
         })
     }
 
@@ -221,7 +224,7 @@ impl<S: Store> ImapSource<S> {
 
     /// The last fetch did not take everything: fetch again at once.
     pub fn has_more(&self) -> bool {
-        self.more
+        self.more || self.unfiled > 0
     }
 
     /// How long to wait before the next attempt after `failures` consecutive failures:
@@ -364,6 +367,7 @@ impl<S: Store> ImapSource<S> {
             None => 0,
         };
         self.uid_validity = Some(validity);
+        self.resolve_in_doubt().await?;
         let session = self.session().await?;
         let mut waiting: Vec<(u32, u32)> = Vec::new();
         if exists > 0 {
@@ -426,9 +430,12 @@ impl<S: Store> ImapSource<S> {
                 });
             }
         }
+        self.unfiled = 0;
         for (uid, size) in large {
             last_uid = last_uid.max(uid);
-            self.quarantine(uid, validity, size).await?;
+            if !self.quarantine(uid, validity, size).await? {
+                self.unfiled += 1;
+            }
         }
         self.store
             .set_imap_state(&mailbox, validity, last_uid)
@@ -444,6 +451,31 @@ impl<S: Store> ImapSource<S> {
         self.store.set_transport_status("source", &status).await?;
         debug!(fetched = out.len(), waiting = total, "IMAP fetch");
         Ok(out)
+    }
+
+    /// Replies whose send a crash cut short: their copy may already wait in the inbox,
+    /// behind other mail. Look for it by Message-ID, so the reply is known as sent before
+    /// the outbox would send it again.
+    async fn resolve_in_doubt(&mut self) -> Result<(), SourceError> {
+        let doubtful = self.store.smtp_in_doubt().await?;
+        if doubtful.is_empty() {
+            return Ok(());
+        }
+        let limit = self.limit();
+        for (outbox_id, mid) in doubtful {
+            if mid.contains(['"', '\\', '\r', '\n']) {
+                continue;
+            }
+            let session = self.session().await?;
+            let query = format!("HEADER Message-ID \"<{mid}>\"");
+            let found = deadline(limit, "SEARCH", session.uid_search(&query)).await?;
+            drain_unsolicited(session);
+            if !found.is_empty() {
+                self.store.smtp_journal_accepted(outbox_id).await?;
+                info!(outbox_id, "the copy shows an interrupted send was accepted");
+            }
+        }
+        Ok(())
     }
 
     fn sent_folder(&self) -> String {
@@ -473,7 +505,13 @@ impl<S: Store> ImapSource<S> {
     /// A message over the size limit is not read: its header and a note are stored in its
     /// place (so it gets an outcome and its sender an answer), and it is filed in the failed
     /// folder.
-    async fn quarantine(&mut self, uid: u32, validity: u32, size: u32) -> Result<(), SourceError> {
+    /// Returns whether it was filed (its outcome was committed before).
+    async fn quarantine(
+        &mut self,
+        uid: u32,
+        validity: u32,
+        size: u32,
+    ) -> Result<bool, SourceError> {
         let limit = self.limit();
         let session = self.session().await?;
         let fetched = deadline(limit, "FETCH (header)", async {
@@ -485,7 +523,8 @@ impl<S: Store> ImapSource<S> {
         .await?;
         drain_unsolicited(session);
         let Some(f) = fetched.into_iter().find(|f| f.uid == Some(uid)) else {
-            return Ok(());
+            // Gone meanwhile (another client took it).
+            return Ok(true);
         };
         let header = f.header().map(<[u8]>::to_vec).unwrap_or_default();
         let arrival = f.internal_date().map(|d| d.with_timezone(&Utc));
@@ -516,7 +555,7 @@ impl<S: Store> ImapSource<S> {
                 size, "message over the size limit quarantined"
             );
         }
-        Ok(())
+        Ok(stored.done)
     }
 
     /// File one message: MOVE, else COPY + `\Deleted` + (UID) EXPUNGE.

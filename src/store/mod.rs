@@ -306,6 +306,8 @@ pub trait Store {
     /// Record that a send begins (kept `accepted` when it already is).
     async fn smtp_journal_started(&self, outbox_id: i64) -> Result<()>;
     async fn smtp_journal_accepted(&self, outbox_id: i64) -> Result<()>;
+    /// Pending outbox rows whose send was cut short: (outbox id, Message-ID).
+    async fn smtp_in_doubt(&self) -> Result<Vec<(i64, String)>>;
     /// Forget a send the server certainly did not take (kept when already `accepted`).
     async fn smtp_journal_clear(&self, outbox_id: i64) -> Result<()>;
     async fn set_transport_status(&self, name: &str, status: &TransportStatus) -> Result<()>;

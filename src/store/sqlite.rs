@@ -1165,6 +1165,18 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn smtp_in_doubt(&self) -> Result<Vec<(i64, String)>> {
+        let rows = sqlx::query(
+            "SELECT o.id, o.message_id FROM smtp_journal j JOIN outbox o ON o.id = j.outbox_id
+             WHERE j.state = 'started' AND o.state = 'pending' ORDER BY o.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("message_id")?)))
+            .collect()
+    }
+
     async fn smtp_journal_clear(&self, outbox_id: i64) -> Result<()> {
         sqlx::query("DELETE FROM smtp_journal WHERE outbox_id = ? AND state = 'started'")
             .bind(outbox_id)
