@@ -129,6 +129,14 @@ pub enum Security {
     Plain,
 }
 
+/// How trekkpost logs in to the IMAP server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImapAuth {
+    Login,
+    Plain,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImapSettings {
@@ -140,6 +148,8 @@ pub struct ImapSettings {
     /// Name the server's certificate must carry; empty: `host`.
     pub tls_name: String,
     pub user: String,
+    /// "login" (the LOGIN command) or "plain" (AUTHENTICATE PLAIN).
+    pub auth: ImapAuth,
     /// First line is the password (else `TREKKPOST_IMAP_PASSWORD`); empty for none.
     pub password_file: PathBuf,
     pub mailbox: String,

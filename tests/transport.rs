@@ -546,11 +546,12 @@ fn corpus_through_imaps_and_starttls_smtp_gets_one_outcome_each_and_replies_once
 #[test]
 fn starttls_imap_implicit_tls_smtp_and_plain_loopback_imap_work() {
     let Some(rig) = rig() else { return };
-    for (name, imap, smtp) in [
-        ("starttls", ImapMode::Starttls, SmtpMode::Tls),
-        ("plain", ImapMode::Plain, SmtpMode::Starttls),
+    for (name, imap, smtp, auth) in [
+        ("starttls", ImapMode::Starttls, SmtpMode::Tls, "login"),
+        ("plain", ImapMode::Plain, SmtpMode::Starttls, "plain"),
     ] {
-        let install = Install::new(&rig, name, imap, smtp);
+        let mut install = Install::new(&rig, name, imap, smtp);
+        install.set("TREKKPOST__IMAP__AUTH", auth);
         for i in 0..3 {
             rig.save(&install.user, "INBOX", &question_eml(name, i));
         }
@@ -616,6 +617,22 @@ fn idle_picks_up_a_new_mail_within_two_seconds() {
         "IDLE took {worst:?} to bring a new mail in"
     );
     eprintln!("IDLE: slowest pick-up {worst:?}");
+}
+
+#[test]
+fn without_idle_the_mailbox_is_polled() {
+    let Some(rig) = rig() else { return };
+    let mut install = Install::new(&rig, "poll", ImapMode::Tls, SmtpMode::Starttls);
+    install.set("TREKKPOST__IMAP__IDLE", "false");
+    install.set("TREKKPOST__IMAP__POLL_INTERVAL_SECS", "1");
+    let url = install.db_url();
+    let mut daemon = install.spawn("poll.log");
+    std::thread::sleep(Duration::from_millis(1500));
+    rig.save(&install.user, "INBOX", &question_eml("poll", 0));
+    let seen = wait_until(Duration::from_secs(10), || snapshot(&url).done == 1);
+    stop(&mut daemon);
+    assert!(seen, "the polled mailbox was not read:\n{}", install.logs());
+    assert_eq!(rig.count(&install.user, "INBOX"), 0);
 }
 
 #[test]

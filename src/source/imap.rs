@@ -8,7 +8,7 @@
 //! again without reprocessing. Every command runs under a deadline; a connection that misses
 //! one is dropped and reopened with exponential back-off and jitter.
 use super::{Incoming, Source, SourceError};
-use crate::config::{ImapSettings, Secret, Security};
+use crate::config::{ImapAuth, ImapSettings, Secret, Security};
 use crate::store::{Store, TransportStatus};
 use async_imap::{Client, Session};
 use chrono::Utc;
@@ -142,16 +142,8 @@ struct Caps {
     uidplus: bool,
 }
 
-/// How a login is done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Auth {
-    Login,
-    Plain,
-}
-
 pub struct ImapSource<S: Store> {
     cfg: ImapSettings,
-    auth: Auth,
     password: Secret,
     store: S,
     tls: Arc<rustls::ClientConfig>,
@@ -188,7 +180,6 @@ impl<S: Store> ImapSource<S> {
         let tls = tls_config(&cfg.ca_file).map_err(SourceError::Config)?;
         Ok(ImapSource {
             cfg: cfg.clone(),
-            auth: Auth::Login,
             password,
             store,
             tls,
@@ -200,12 +191,6 @@ impl<S: Store> ImapSource<S> {
             copies: 0,
             unfiled: 0,
         })
-    }
-
-    /// Log in with AUTHENTICATE PLAIN instead of LOGIN.
-    pub fn with_auth(mut self, auth: Auth) -> Self {
-        self.auth = auth;
-        self
     }
 
     fn limit(&self) -> Duration {
@@ -283,9 +268,9 @@ impl<S: Store> ImapSource<S> {
         let user = self.cfg.user.as_str();
         let password = self.password.expose();
         let login = async {
-            match self.auth {
-                Auth::Login => client.login(user, password).await.map_err(|(e, _)| e),
-                Auth::Plain => client
+            match self.cfg.auth {
+                ImapAuth::Login => client.login(user, password).await.map_err(|(e, _)| e),
+                ImapAuth::Plain => client
                     .authenticate("PLAIN", PlainAuth { user, password })
                     .await
                     .map_err(|(e, _)| e),
