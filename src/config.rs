@@ -162,6 +162,9 @@ pub struct ImapSettings {
     pub command_timeout_secs: u64,
     pub idle: bool,
     pub idle_renew_secs: u64,
+    /// IDLE is also ended after this long without a word from the server: a dead
+    /// connection is found then (servers send keep-alives every few minutes).
+    pub idle_silence_secs: u64,
     pub poll_interval_secs: u64,
     pub reconnect_base_secs: u64,
     pub reconnect_max_secs: u64,
@@ -181,6 +184,9 @@ pub struct SmtpSettings {
     pub password_file: PathBuf,
     pub connect_timeout_secs: u64,
     pub send_timeout_secs: u64,
+    /// After a failure to reach the server, further sends in this pause fail at once
+    /// instead of each waiting for its own timeout.
+    pub unreachable_pause_secs: u64,
     /// Also send every reply to `mail.address`: the copy lands in our own mailbox, proves the
     /// server accepted the reply (a send cut short by a crash is then not sent twice), and
     /// the IMAP source files it in `imap.sent_folder`.

@@ -228,6 +228,7 @@ impl Install {
             ("TREKKPOST__SMTP__SEND_TIMEOUT_SECS", "10".into()),
             ("TREKKPOST__SMTP__CONNECT_TIMEOUT_SECS", "5".into()),
             ("TREKKPOST__SMTP__IN_DOUBT_SECS", "5".into()),
+            ("TREKKPOST__SMTP__UNREACHABLE_PAUSE_SECS", "2".into()),
             ("TREKKPOST_SMTP_PASSWORD", rig.password.clone()),
             ("TREKKPOST__MAIL__ADDRESS", user.clone()),
             ("TREKKPOST__OUTBOX__RETRY_BASE_SECS", "1".into()),

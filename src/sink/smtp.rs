@@ -30,6 +30,9 @@ pub struct SmtpSink<S: Store> {
     copy_to: Option<Address>,
     send_timeout: Duration,
     in_doubt: chrono::Duration,
+    unreachable_pause: Duration,
+    /// Until when the server counts as unreachable (set by a failed connection or timeout).
+    down_until: std::sync::Mutex<Option<std::time::Instant>>,
     store: S,
 }
 
@@ -82,8 +85,20 @@ impl<S: Store> SmtpSink<S> {
             from,
             send_timeout: Duration::from_secs(cfg.send_timeout_secs.max(1)),
             in_doubt: chrono::Duration::seconds(cfg.in_doubt_secs.max(0)),
+            unreachable_pause: Duration::from_secs(cfg.unreachable_pause_secs),
+            down_until: std::sync::Mutex::new(None),
             store,
         })
+    }
+
+    fn is_down(&self) -> bool {
+        let guard = self.down_until.lock().unwrap_or_else(|p| p.into_inner());
+        guard.is_some_and(|t| std::time::Instant::now() < t)
+    }
+
+    fn mark_down(&self, down: bool) {
+        let mut guard = self.down_until.lock().unwrap_or_else(|p| p.into_inner());
+        *guard = down.then(|| std::time::Instant::now() + self.unreachable_pause);
     }
 
     async fn record(&self, connected: bool, error: Option<String>) {
@@ -158,6 +173,11 @@ impl<S: Store> Sink for SmtpSink<S> {
             }
             _ => {}
         }
+        if self.is_down() {
+            return Err(SinkError::Temporary(
+                "the SMTP server was unreachable a moment ago; not tried".into(),
+            ));
+        }
         let rcpt: Address = to
             .parse()
             .map_err(|e| SinkError::Permanent(format!("recipient address: {e}")))?;
@@ -173,6 +193,7 @@ impl<S: Store> Sink for SmtpSink<S> {
             tokio::time::timeout(self.send_timeout, self.transport.send_raw(&envelope, eml)).await;
         match sent {
             Err(_) => {
+                self.mark_down(true);
                 self.record(false, Some("send timed out".into())).await;
                 Err(SinkError::Temporary(format!(
                     "no answer within {} s",
@@ -188,8 +209,9 @@ impl<S: Store> Sink for SmtpSink<S> {
                         .map_err(temporary)?;
                 }
                 let permanent = e.is_permanent();
-                self.record(!permanent && e.is_response(), Some(e.to_string()))
-                    .await;
+                let reached = e.is_transient() || permanent;
+                self.mark_down(!reached);
+                self.record(reached, Some(e.to_string())).await;
                 if permanent {
                     Err(SinkError::Permanent(e.to_string()))
                 } else {
@@ -197,6 +219,7 @@ impl<S: Store> Sink for SmtpSink<S> {
                 }
             }
             Ok(Ok(_)) => {
+                self.mark_down(false);
                 self.store
                     .smtp_journal_accepted(outbox_id)
                     .await
