@@ -612,7 +612,14 @@ fn idle_picks_up_a_new_mail_within_two_seconds() {
         worst = worst.max(took);
         std::thread::sleep(Duration::from_millis(500));
     }
+    let idle_status = wait_until(Duration::from_secs(5), || {
+        let out = install.run(&["status", "--json"]);
+        serde_json::from_slice::<serde_json::Value>(&out.stdout)
+            .map(|v| v["source"]["connected"] == true && v["source"]["mails_waiting"] == 0)
+            .unwrap_or(false)
+    });
     stop(&mut daemon);
+    assert!(idle_status, "status: connected, nothing waiting");
     assert!(
         worst < Duration::from_secs(2),
         "IDLE took {worst:?} to bring a new mail in"

@@ -159,6 +159,8 @@ pub struct ImapSource<S: Store> {
     copies: usize,
     /// Quarantined messages stored by the last fetch: the next fetch files them.
     unfiled: usize,
+    /// Mails in the inbox as far as this session knows (for `status`).
+    waiting: usize,
 }
 
 fn source_name(uid_validity: u32, uid: u32) -> String {
@@ -190,6 +192,7 @@ impl<S: Store> ImapSource<S> {
             more: false,
             copies: 0,
             unfiled: 0,
+            waiting: 0,
         })
     }
 
@@ -373,6 +376,7 @@ impl<S: Store> ImapSource<S> {
         }
         waiting.sort_unstable();
         let total = waiting.len();
+        self.waiting = total;
         self.more = total > batch;
         waiting.truncate(batch);
         let (small, large): (Vec<_>, Vec<_>) =
@@ -580,6 +584,7 @@ impl<S: Store> ImapSource<S> {
             }
         }
         drain_unsolicited(session);
+        self.waiting = self.waiting.saturating_sub(1);
         Ok(())
     }
 
@@ -595,6 +600,12 @@ impl<S: Store> ImapSource<S> {
             sleep_unless_stopped(poll.min(at_most), stop).await;
             return Ok(());
         }
+        let status = TransportStatus {
+            connected: true,
+            waiting: Some(self.waiting as i64),
+            ..Default::default()
+        };
+        self.store.set_transport_status("source", &status).await?;
         let limit = self.limit();
         let renew = Duration::from_secs(self.cfg.idle_renew_secs.max(1)).min(at_most);
         let Some(session) = self.session.take() else {
