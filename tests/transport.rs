@@ -386,6 +386,12 @@ fn snapshot(url: &str) -> Snapshot {
 /// Outbox rows made directly in the store, as a committed outcome would make them: the
 /// sending side is then tested whatever the classifier decides.
 fn seed_replies(url: &str, n: usize, tag: &str) -> Vec<String> {
+    seed_replies_to(url, n, tag, |i| {
+        format!("lonn{}@employer{}.example", i % 7, i % 3)
+    })
+}
+
+fn seed_replies_to(url: &str, n: usize, tag: &str, to: impl Fn(usize) -> String) -> Vec<String> {
     block(async {
         let store = open_store(url).await;
         let mut ids = Vec::new();
@@ -401,7 +407,7 @@ fn seed_replies(url: &str, n: usize, tag: &str) -> Vec<String> {
                 "tp.seed.{tag}.{i}.{:08x}@union.example",
                 rand::random::<u32>()
             );
-            let to = format!("lonn{}@employer{}.example", i % 7, i % 3);
+            let to = to(i);
             let eml = format!(
                 "From: trekklister@union.example\r\nTo: {to}\r\nSubject: Mottatt [TL-{i}]\r\n\
                  Message-ID: <{message_id}>\r\nAuto-Submitted: auto-replied\r\n\r\nMottatt.\r\n"
@@ -679,6 +685,32 @@ fn postfix_down_then_up_drains_the_backlog_once() {
     assert_eq!(snap.outbox.len(), seeded.len().max(snap.outbox.len()));
     let n = assert_replies_exactly_once(&rig, &snap);
     eprintln!("postfix down/up: {n} replies delivered once each");
+}
+
+#[test]
+fn a_refused_reply_becomes_a_dead_letter_for_staff() {
+    let Some(rig) = rig() else { return };
+    let install = Install::new(&rig, "dead", ImapMode::Tls, SmtpMode::Starttls);
+    let url = install.db_url();
+    seed_replies_to(&url, 1, "dead", |_| "lonn@rejected.example".into());
+    seed_replies(&url, 2, "alive");
+    install.run_ok(&["run", "--once"]);
+    let snap = snapshot(&url);
+    let states: Vec<&str> = snap.outbox.iter().map(|r| r.3.as_str()).collect();
+    assert_eq!(states, ["dead", "sent", "sent"]);
+    let status = install.run_ok(&["status", "--json"]);
+    let status: serde_json::Value = serde_json::from_str(&status).expect("status JSON");
+    assert_eq!(status["dead_letters"], 1, "{status}");
+    assert_eq!(status["sink"]["connected"], true, "{status}");
+    let flags = block(async {
+        let store = open_store(&url).await;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM flags WHERE status = 'open'")
+            .fetch_one(store.pool())
+            .await
+            .expect("flags");
+        n
+    });
+    assert!(flags >= 1, "the dead letter is flagged for staff");
 }
 
 #[test]
