@@ -138,6 +138,15 @@ fn not_accepted(e: &lettre::transport::smtp::Error) -> bool {
     false
 }
 
+/// Server replies often quote the recipient: errors are logged and stored, addresses are not.
+fn scrub(text: &str) -> String {
+    static ADDRESS: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    match ADDRESS.get_or_init(|| regex::Regex::new(r"[^\s<>@]+@[^\s<>@]+").ok()) {
+        Some(re) => re.replace_all(text, "[address]").into_owned(),
+        None => "[error text withheld]".to_string(),
+    }
+}
+
 fn temporary(e: impl std::fmt::Display) -> SinkError {
     SinkError::Temporary(e.to_string())
 }
@@ -178,9 +187,9 @@ impl<S: Store> Sink for SmtpSink<S> {
                 "the SMTP server was unreachable a moment ago; not tried".into(),
             ));
         }
-        let rcpt: Address = to
-            .parse()
-            .map_err(|e| SinkError::Permanent(format!("recipient address: {e}")))?;
+        let rcpt: Address = to.parse().map_err(|e: lettre::address::AddressError| {
+            SinkError::Permanent(format!("recipient address: {}", scrub(&e.to_string())))
+        })?;
         let mut recipients = vec![rcpt];
         recipients.extend(self.copy_to.iter().cloned());
         let envelope = Envelope::new(Some(self.from.clone()), recipients)
@@ -211,11 +220,12 @@ impl<S: Store> Sink for SmtpSink<S> {
                 let permanent = e.is_permanent();
                 let reached = e.is_transient() || permanent;
                 self.mark_down(!reached);
-                self.record(reached, Some(e.to_string())).await;
+                self.record(reached, Some(scrub(&e.to_string()))).await;
+                let text = scrub(&e.to_string());
                 if permanent {
-                    Err(SinkError::Permanent(e.to_string()))
+                    Err(SinkError::Permanent(text))
                 } else {
-                    Err(SinkError::Temporary(e.to_string()))
+                    Err(SinkError::Temporary(text))
                 }
             }
             Ok(Ok(_)) => {
@@ -228,5 +238,19 @@ impl<S: Store> Sink for SmtpSink<S> {
                 Ok(())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_scrubbed_from_server_errors() {
+        let t = scrub(
+            "permanent error (550): 5.1.1 <lonn@rejected.example>: Recipient address rejected",
+        );
+        assert!(!t.contains("lonn@"), "{t}");
+        assert!(t.contains("550"), "{t}");
     }
 }
