@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use trekkpost::config::Settings;
 use trekkpost::pipeline;
-use trekkpost::sink::dir::DirSink;
 use trekkpost::store::{SqliteStore, Store};
 
 /// trekkpost: reads the union's trekkliste mailbox, answers employers, and puts what needs a
@@ -257,7 +256,8 @@ async fn access(settings: &Settings, action: AccessAction) -> Result<ExitCode> {
 }
 
 async fn drain(settings: &Settings, store: &SqliteStore) -> Result<()> {
-    let sink = DirSink::new(&settings.sink.path);
+    // The configured sink: with sink.kind = "smtp" staff decisions are mailed, not filed.
+    let sink = trekkpost::app::AnySink::from_settings(settings, store)?;
     pipeline::drain_outbox(store, &sink, settings)
         .await
         .context("outbox")?;

@@ -1,4 +1,4 @@
-//! Where mail comes from. One trait; `local` reads a Maildir or a folder of `.eml` files
+//! Where mail comes from. One trait; `local` reads a Maildir or a folder of `.eml` files,
 //! `imap` reads the union's mailbox.
 pub mod imap;
 pub mod local;
