@@ -5,8 +5,10 @@
 //!
 //! ```sh
 //! scripts/mail-rig start && eval "$(scripts/mail-rig env)"
-//! cargo build --release && cargo run --release --example transport_bench -- 1000
+//! cargo build --release && cargo run --release --example transport_bench -- 1000 [REPLIES]
 //! ```
+//! REPLIES (default 0) outbox rows are put in the store before the start, as committed
+//! outcomes would, so the sending side is measured whatever the classifier answers.
 //! The daemon binary is `target/<profile>/trekkpost` beside this example (or `TREKKPOST_BIN`).
 use anyhow::{bail, Context as _, Result};
 use std::io::Write as _;
@@ -28,6 +30,12 @@ fn main() -> Result<()> {
         .transpose()
         .context("the argument is the number of mails")?
         .unwrap_or(1000);
+    let replies: usize = std::env::args()
+        .nth(2)
+        .map(|a| a.parse())
+        .transpose()
+        .context("the second argument is the number of replies to seed")?
+        .unwrap_or(0);
     let dovecot_conf = env("TREKKPOST_RIG_DOVECOT_CONF")?;
     let password = std::fs::read_to_string(env("TREKKPOST_RIG_PASSWORD_FILE")?)?
         .trim()
@@ -84,6 +92,7 @@ fn main() -> Result<()> {
         .enable_all()
         .build()?;
     let store = runtime.block_on(SqliteStore::open(&url))?;
+    runtime.block_on(seed_replies(&store, replies))?;
 
     let ca = env("TREKKPOST_RIG_CA")?;
     let mut cmd = Command::new(&bin);
@@ -135,7 +144,7 @@ fn main() -> Result<()> {
                 .sum();
             anyhow::Ok((done, pending))
         })?;
-        if done >= n && pending == 0 {
+        if done >= n + replies && pending == 0 {
             break true;
         }
         if start.elapsed() > Duration::from_secs(3600) {
@@ -168,6 +177,40 @@ fn main() -> Result<()> {
         n as f64 / elapsed.as_secs_f64(),
         peak_kib as f64 / 1024.0
     );
+    Ok(())
+}
+
+/// Outbox rows to send, each to an employer address of the rig.
+async fn seed_replies(store: &SqliteStore, n: usize) -> Result<()> {
+    use trekkpost::store::{OutboxWrite, OutcomeWrite};
+    for i in 0..n {
+        let raw = format!("Message-ID: <bench-seed-{i}@employer.example>\r\n\r\nseed {i}\r\n");
+        let stored = store
+            .store_raw(&format!("bench-seed-{i}"), raw.as_bytes(), None, None)
+            .await?;
+        let message_id = format!("tp.bench.{i}.{:08x}@union.example", rand::random::<u32>());
+        let to = format!("lonn{}@employer{}.example", i % 7, i % 3);
+        let eml = format!(
+            "From: trekklister@union.example\r\nTo: {to}\r\nSubject: Mottatt [TL-{i}]\r\n\
+             Message-ID: <{message_id}>\r\nAuto-Submitted: auto-replied\r\n\r\nMottatt.\r\n"
+        );
+        let write = OutcomeWrite {
+            kind: "question".into(),
+            lang: "nb".into(),
+            outcome: "flagged".into(),
+            report_json: "{}".into(),
+            outbox: vec![OutboxWrite {
+                template: "received_under_review".into(),
+                to_address: to,
+                subject: format!("Mottatt [TL-{i}]"),
+                message_id,
+                eml: eml.into_bytes(),
+                held: false,
+            }],
+            ..Default::default()
+        };
+        store.commit_outcome(stored.id, &write).await?;
+    }
     Ok(())
 }
 
