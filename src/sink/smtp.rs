@@ -33,6 +33,9 @@ pub struct SmtpSink<S: Store> {
     unreachable_pause: Duration,
     /// Until when the server counts as unreachable (set by a failed connection or timeout).
     down_until: std::sync::Mutex<Option<std::time::Instant>>,
+    /// What `status` was last told, and when: unchanged health is written at most every
+    /// few seconds (each write is a transaction of its own).
+    recorded: std::sync::Mutex<Option<(bool, std::time::Instant)>>,
     store: S,
 }
 
@@ -87,6 +90,7 @@ impl<S: Store> SmtpSink<S> {
             in_doubt: chrono::Duration::seconds(cfg.in_doubt_secs.max(0)),
             unreachable_pause: Duration::from_secs(cfg.unreachable_pause_secs),
             down_until: std::sync::Mutex::new(None),
+            recorded: std::sync::Mutex::new(None),
             store,
         })
     }
@@ -102,6 +106,16 @@ impl<S: Store> SmtpSink<S> {
     }
 
     async fn record(&self, connected: bool, error: Option<String>) {
+        {
+            let mut last = self.recorded.lock().unwrap_or_else(|p| p.into_inner());
+            let now = std::time::Instant::now();
+            let fresh = matches!(*last, Some((c, at)) if c == connected
+                && now.duration_since(at) < Duration::from_secs(5));
+            if fresh && error.is_none() {
+                return;
+            }
+            *last = Some((connected, now));
+        }
         let status = TransportStatus {
             connected,
             last_poll: Some(Utc::now()),
