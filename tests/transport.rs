@@ -485,9 +485,7 @@ fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
 }
 
 fn stop(child: &mut Child) {
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
+    terminate(child.id());
     let end = Instant::now() + Duration::from_secs(10);
     while Instant::now() < end {
         if let Ok(Some(_)) = child.try_wait() {
@@ -888,4 +886,14 @@ fn sigkill_at_random_moments_over_200_mails_gives_one_outcome_each_and_replies_o
             .count(),
         logs.matches("no copy of an interrupted send").count()
     );
+}
+
+/// SIGTERM: the daemon finishes the message in hand and stops.
+fn terminate(pid: u32) {
+    if let Ok(pid) = i32::try_from(pid) {
+        // SAFETY: kill(2) with a pid we spawned and a valid signal number touches no memory.
+        unsafe {
+            libc::kill(pid, libc::SIGTERM);
+        }
+    }
 }
