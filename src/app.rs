@@ -87,7 +87,12 @@ pub async fn run_daemon(settings: &Settings, once: bool) -> Result<ExitCode> {
                 Duration::from_secs(settings.daemon.poll_interval_secs.max(1))
             }
         };
-        source.wait(settings, &stop, failed, retry_due).await;
+        // The loop also imports reference files (and runs whatever else is due) every
+        // daemon.poll_interval_secs: IDLE only brings mail in sooner, never later.
+        let loop_interval = Duration::from_secs(settings.daemon.poll_interval_secs.max(1));
+        source
+            .wait(settings, &stop, failed, retry_due.min(loop_interval))
+            .await;
         if stop.load(Ordering::SeqCst) {
             break;
         }

@@ -594,7 +594,10 @@ fn an_unknown_ca_is_refused_and_nothing_is_taken() {
 #[test]
 fn idle_picks_up_a_new_mail_within_two_seconds() {
     let Some(rig) = rig() else { return };
-    let install = Install::new(&rig, "idle", ImapMode::Tls, SmtpMode::Starttls);
+    let mut install = Install::new(&rig, "idle", ImapMode::Tls, SmtpMode::Starttls);
+    // Only IDLE can bring a mail in within 2 s: the loop and the polling wait a minute.
+    install.set("TREKKPOST__DAEMON__POLL_INTERVAL_SECS", "60");
+    install.set("TREKKPOST__IMAP__POLL_INTERVAL_SECS", "60");
     let mut daemon = install.spawn("idle.log");
     let url = install.db_url();
     let connected = wait_until(Duration::from_secs(20), || {
