@@ -154,14 +154,17 @@ pub fn is_valid_kid(s: &str) -> bool {
     if !(2..=25).contains(&s.len()) {
         return false;
     }
-    let (body, check) = s.split_at(s.len() - 1);
-    let Some(body) = digits_of(body) else {
+    // The last character, whatever its width (a byte index could split a letter).
+    let Some(last) = s.chars().last() else {
         return false;
     };
-    if check == "-" {
+    let Some(body) = digits_of(&s[..s.len() - last.len_utf8()]) else {
+        return false;
+    };
+    if last == '-' {
         return kid_mod11(&body) == Some(10);
     }
-    let Some(check) = check.chars().next().and_then(|c| c.to_digit(10)) else {
+    let Some(check) = last.to_digit(10) else {
         return false;
     };
     kid_mod10(&body) == check || kid_mod11(&body) == Some(check)
@@ -526,6 +529,13 @@ pub fn mask_national_id(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_kid_ending_in_a_multibyte_character_is_invalid_not_a_panic() {
+        assert!(!is_valid_kid("1234567ø"));
+        assert!(!is_valid_kid("S1\0\u{fffd}\u{fffd} 6etlutbop;u\u{fffd}"));
+        assert!(!is_valid_kid("ø"));
+    }
     use rand::{Rng, SeedableRng};
 
     /// Build a valid national ID from date digits and an individual number (classic rule).

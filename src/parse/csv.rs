@@ -23,6 +23,13 @@ pub fn decode(bytes: &[u8]) -> String {
 /// Split one logical record set into fields, honouring double quotes (`""` inside quotes).
 fn split_records(text: &str, delim: char) -> Vec<Vec<String>> {
     let mut records = Vec::new();
+    for_each_record(text, delim, |r| records.push(r));
+    records
+}
+
+/// [`split_records`] handing each record over as it is complete, so a large file is never
+/// held as fields and as rows at the same time.
+fn for_each_record(text: &str, delim: char, mut emit: impl FnMut(Vec<String>)) {
     let mut field = String::new();
     let mut record = Vec::new();
     let mut in_quotes = false;
@@ -50,16 +57,15 @@ fn split_records(text: &str, delim: char) -> Vec<Vec<String>> {
             '\r' => {}
             '\n' => {
                 record.push(std::mem::take(&mut field));
-                records.push(std::mem::take(&mut record));
+                emit(std::mem::take(&mut record));
             }
             _ => field.push(c),
         }
     }
     if !field.is_empty() || !record.is_empty() {
         record.push(field);
-        records.push(record);
+        emit(record);
     }
-    records
 }
 
 /// How well a split fits: lines sharing the most common field count (when above 1).
@@ -97,6 +103,17 @@ fn split_spaced(text: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+fn cell_of(field: String) -> Cell {
+    let t = field.trim();
+    if t.is_empty() {
+        Cell::Empty
+    } else if t.len() == field.len() {
+        Cell::Text(field)
+    } else {
+        Cell::Text(t.to_string())
+    }
+}
+
 /// CSV text → one grid; every field is text (the table reader parses values).
 pub fn read(name: &str, bytes: &[u8]) -> Grid {
     let mut text = decode(bytes);
@@ -106,31 +123,21 @@ pub fn read(name: &str, bytes: &[u8]) -> Grid {
     }
     let (delim, score) = detect_delimiter(&text);
     let sample: String = text.lines().take(50).collect::<Vec<_>>().join("\n");
-    let records = if consistency(&split_spaced(&sample)) > score {
-        split_spaced(&text)
-    } else {
-        split_records(&text, delim)
-    };
-    let rows = records
-        .into_iter()
-        .enumerate()
-        .map(|(i, rec)| Row {
-            sheet: name.to_string(),
-            row: i as u32 + 1,
-            cells: rec
-                .into_iter()
-                .map(|f| {
-                    let t = f.trim().to_string();
-                    if t.is_empty() {
-                        Cell::Empty
-                    } else {
-                        Cell::Text(t)
-                    }
-                })
-                .collect(),
+    let sheet: std::sync::Arc<str> = name.into();
+    let mut rows = Vec::new();
+    let push = |rec: Vec<String>| {
+        rows.push(Row {
+            sheet: sheet.clone(),
+            row: rows.len() as u32 + 1,
+            cells: rec.into_iter().map(cell_of).collect(),
             free_text: false,
         })
-        .collect();
+    };
+    if consistency(&split_spaced(&sample)) > score {
+        split_spaced(&text).into_iter().for_each(push);
+    } else {
+        for_each_record(&text, delim, push);
+    }
     Grid {
         name: name.to_string(),
         rows,

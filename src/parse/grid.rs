@@ -23,7 +23,8 @@ impl Cell {
 /// One row with where it came from (sheet or page, 1-based row or text line).
 #[derive(Debug, Clone)]
 pub struct Row {
-    pub sheet: String,
+    /// Shared by all rows of a sheet: one allocation, not one per row.
+    pub sheet: std::sync::Arc<str>,
     pub row: u32,
     pub cells: Vec<Cell>,
     /// A line of running text outside any table (a PDF page's title block): read for

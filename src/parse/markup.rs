@@ -119,7 +119,7 @@ pub fn read_html(name: &str, text: &str) -> Grid {
             cpos = ce;
         }
         rows.push(Row {
-            sheet: name.to_string(),
+            sheet: name.into(),
             row: rows.len() as u32 + 1,
             cells,
             free_text: false,
@@ -204,7 +204,7 @@ pub fn read_spreadsheet_ml(text: &str) -> Result<Vec<Grid>, ParseError> {
                 });
             }
             rows.push(Row {
-                sheet: name.clone(),
+                sheet: name.as_str().into(),
                 row: row_no,
                 cells,
                 free_text: false,

@@ -436,7 +436,7 @@ fn lines_to_grid(lines: &[Line]) -> Grid {
             )]
         };
         rows.push(Row {
-            sheet: format!("page {}", line.page),
+            sheet: format!("page {}", line.page).into(),
             row: line_no,
             cells,
             free_text: title,

@@ -199,6 +199,8 @@ pub fn parse_sandboxed(
         let err = s.spawn(move || read_capped(stderr, 64 * 1024));
         let deadline = Instant::now() + Duration::from_secs(limits.max_wall_seconds.max(1));
         let mut timed_out = false;
+        // Most parses end within milliseconds: poll often at first, then back off.
+        let mut pause = Duration::from_micros(200);
         let status = loop {
             match child.try_wait() {
                 Ok(Some(st)) => break Some(st),
@@ -207,7 +209,10 @@ pub fn parse_sandboxed(
                     let _ = child.kill();
                     break child.wait().ok();
                 }
-                Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+                Ok(None) => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(5));
+                }
                 Err(_) => {
                     let _ = child.kill();
                     break child.wait().ok();

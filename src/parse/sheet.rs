@@ -120,8 +120,19 @@ fn check_shared_strings(bytes: &[u8], limits: &ParseLimits) -> Result<(), ParseE
     Ok(())
 }
 
+/// First occurrence of `needle`: a scan for its first byte, then a compare (a worksheet
+/// is scanned whole, so this runs over megabytes).
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    let (&first, rest) = needle.split_first()?;
+    let mut at = 0;
+    while let Some(p) = hay.get(at..)?.iter().position(|&b| b == first) {
+        let start = at + p;
+        if hay.get(start + 1..start + needle.len()) == Some(rest) {
+            return Some(start);
+        }
+        at = start + 1;
+    }
+    None
 }
 
 /// "XFD1048576" → (16384, 1048576); "12" (a row number) → (0, 12).
@@ -142,6 +153,9 @@ fn cell_ref(r: &[u8]) -> (u64, u64) {
     (col, row)
 }
 
+/// Serials Excel can show as dates (1900-01-00 to 9999-12-31), in either epoch.
+const EXCEL_SERIALS: std::ops::RangeInclusive<f64> = -1462.0..=2_958_466.0;
+
 fn convert(d: &Data) -> Cell {
     match d {
         Data::Empty => Cell::Empty,
@@ -149,11 +163,15 @@ fn convert(d: &Data) -> Cell {
         Data::Int(i) => Cell::Number(*i as f64),
         Data::Float(f) => Cell::Number(*f),
         Data::Bool(b) => Cell::Text(b.to_string()),
-        // Dates first: as_datetime() would also turn plain numbers into dates.
-        Data::DateTime(dt) => match dt.as_datetime() {
-            Some(x) if dt.is_datetime() => Cell::Date(x.date()),
-            _ => Cell::Number(dt.as_f64()),
-        },
+        // Dates first: as_datetime() would also turn plain numbers into dates. It panics
+        // (in chrono) on serials far outside Excel's calendar, so only those are asked.
+        Data::DateTime(dt) if dt.is_datetime() && EXCEL_SERIALS.contains(&dt.as_f64()) => {
+            match dt.as_datetime() {
+                Some(x) => Cell::Date(x.date()),
+                None => Cell::Number(dt.as_f64()),
+            }
+        }
+        Data::DateTime(dt) => Cell::Number(dt.as_f64()),
         Data::DateTimeIso(s) => match crate::norwegian::parse_date(s) {
             Some(d) => Cell::Date(d),
             None => Cell::Text(s.clone()),
@@ -165,6 +183,7 @@ fn convert(d: &Data) -> Cell {
 
 fn to_grid(name: &str, range: &calamine::Range<Data>) -> Grid {
     let (row0, col0) = range.start().unwrap_or((0, 0));
+    let sheet: std::sync::Arc<str> = name.into();
     let rows = range
         .rows()
         .enumerate()
@@ -175,7 +194,7 @@ fn to_grid(name: &str, range: &calamine::Range<Data>) -> Grid {
                 cells.pop();
             }
             Row {
-                sheet: name.to_string(),
+                sheet: sheet.clone(),
                 row: row0 + i as u32 + 1,
                 cells,
                 free_text: false,
@@ -320,6 +339,33 @@ mod tests {
         ]);
         let err = read(SheetKind::Xlsx, &bytes, &ParseLimits::default());
         assert!(matches!(err, Err(ParseError::TooLarge(_))), "{err:?}");
+    }
+
+    #[test]
+    fn a_date_serial_outside_the_calendar_is_a_number_not_a_panic() {
+        use calamine::{ExcelDateTime, ExcelDateTimeType};
+        for v in [1e300, -1e300, f64::NAN, 3e6, -5000.0] {
+            let d = Data::DateTime(ExcelDateTime::new(v, ExcelDateTimeType::DateTime, false));
+            assert!(matches!(convert(&d), Cell::Number(_)), "{v}");
+        }
+        let d = Data::DateTime(ExcelDateTime::new(
+            46_341.0,
+            ExcelDateTimeType::DateTime,
+            false,
+        ));
+        assert_eq!(
+            convert(&d),
+            Cell::Date(chrono::NaiveDate::from_ymd_opt(2026, 11, 15).unwrap())
+        );
+    }
+
+    #[test]
+    fn find_locates_needles_at_either_end_and_repeated_first_bytes() {
+        assert_eq!(find(b"<c r=", b"<c "), Some(0));
+        assert_eq!(find(b"<<<c ", b"<c "), Some(2));
+        assert_eq!(find(b"xx<c", b"<c "), None);
+        assert_eq!(find(b"", b"<c "), None);
+        assert_eq!(find(b"abc", b""), None);
     }
 
     #[test]

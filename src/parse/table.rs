@@ -479,7 +479,7 @@ impl Extractor<'_> {
             amount_ore: amount,
             end_date,
             comment,
-            sheet: row.sheet.clone(),
+            sheet: row.sheet.to_string(),
             row: row.row,
             national_id_valid: valid,
         });
