@@ -3,14 +3,14 @@ use crate::config::Settings;
 use crate::pipeline::{self, Pipeline};
 use crate::sink::dir::DirSink;
 use crate::source::local::LocalSource;
-use crate::store::{SqliteStore, Store};
+use crate::store::{AnyStore, Store};
 use anyhow::{Context as _, Result};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-pub async fn open_store(settings: &Settings) -> Result<SqliteStore> {
-    SqliteStore::open(&settings.database.url)
+pub async fn open_store(settings: &Settings) -> Result<AnyStore> {
+    AnyStore::open(&settings.database.url)
         .await
         .with_context(|| format!("cannot open the database {}", settings.database.url))
 }

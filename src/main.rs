@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use trekkpost::config::Settings;
 use trekkpost::pipeline;
 use trekkpost::sink::dir::DirSink;
-use trekkpost::store::{SqliteStore, Store};
+use trekkpost::store::{AnyStore, Store};
 
 /// trekkpost: reads the union's trekkliste mailbox, answers employers, and puts what needs a
 /// person in front of staff.
@@ -257,7 +257,7 @@ async fn access(settings: &Settings, action: AccessAction) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn drain(settings: &Settings, store: &SqliteStore) -> Result<()> {
+async fn drain(settings: &Settings, store: &AnyStore) -> Result<()> {
     let sink = DirSink::new(&settings.sink.path);
     pipeline::drain_outbox(store, &sink, settings)
         .await

@@ -1,9 +1,14 @@
 //! The store: everything trekkpost keeps. Handlers and the pipeline see only the [`Store`]
-//! trait and the plain records below; `sqlite` implements it (PostgreSQL can be added beside).
+//! trait and the plain records below; `sqlite` and `postgres` implement it, and [`AnyStore`]
+//! picks one by the database URL.
 use crate::import::ImportBatch;
 use chrono::{DateTime, NaiveDate, Utc};
 
+pub mod any;
+pub mod postgres;
 pub mod sqlite;
+pub use any::AnyStore;
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -335,4 +340,24 @@ pub trait Store {
     ) -> Result<bool>;
     /// The language the latest report of a message was answered in.
     async fn message_lang(&self, id: i64) -> Result<Option<String>>;
+
+    // leases
+    /// Claim up to `limit` stored messages without an outcome for `owner` until `until`:
+    /// those nobody holds, whose lease ran out before `now`, or that `owner` holds already.
+    /// Two daemons never get the same message while its lease runs.
+    async fn claim_messages(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<i64>>;
+    /// Claim up to `limit` pending outbox rows due at `now`, the same way as messages.
+    async fn claim_outbox(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>>;
 }

@@ -1292,4 +1292,59 @@ impl Store for SqliteStore {
             .await?
             .flatten())
     }
+
+    // leases
+    async fn claim_messages(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<i64>> {
+        let mut ids: Vec<i64> = sqlx::query_scalar(
+            "UPDATE messages SET lease_owner = ?1, lease_until = ?2 WHERE id IN (SELECT id FROM messages WHERE state = 'stored' AND (lease_until IS NULL OR lease_until < ?3 OR lease_owner = ?1) ORDER BY id LIMIT ?4) RETURNING id",
+        )
+        .bind(owner)
+        .bind(until.to_rfc3339())
+        .bind(now.to_rfc3339())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
+    async fn claim_outbox(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>> {
+        let rows = sqlx::query(
+            "UPDATE outbox SET lease_owner = ?1, lease_until = ?2 WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?3 AND (lease_until IS NULL OR lease_until < ?3 OR lease_owner = ?1) ORDER BY id LIMIT ?4) RETURNING id, message, template, to_address, message_id, eml, attempts",
+        )
+        .bind(owner)
+        .bind(until.to_rfc3339())
+        .bind(now.to_rfc3339())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = rows
+            .iter()
+            .map(|r| {
+                Ok(OutboxRow {
+                    id: r.try_get("id")?,
+                    message: r.try_get("message")?,
+                    template: r.try_get("template")?,
+                    to_address: r.try_get("to_address")?,
+                    message_id: r.try_get("message_id")?,
+                    eml: r.try_get("eml")?,
+                    attempts: r.try_get("attempts")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        out.sort_by_key(|r| r.id);
+        Ok(out)
+    }
 }

@@ -1,0 +1,152 @@
+//! The store chosen by the database URL. `Store` uses `async fn` and is not object-safe, so
+//! the choice is an enum that hands every call to the backend it holds.
+use super::*;
+use crate::decide::access::AccessStatus;
+
+#[derive(Clone)]
+pub enum AnyStore {
+    Sqlite(SqliteStore),
+    Postgres(PostgresStore),
+}
+
+/// Which backend a URL names, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+impl AnyStore {
+    /// Open (and migrate) the database a `sqlite:` or `postgres://` URL names.
+    pub async fn open(url: &str) -> Result<AnyStore> {
+        match Backend::of_url(url) {
+            Some(Backend::Sqlite) => Ok(AnyStore::Sqlite(SqliteStore::open(url).await?)),
+            Some(Backend::Postgres) => Ok(AnyStore::Postgres(PostgresStore::open(url).await?)),
+            None => Err(StoreError::Corrupt(
+                "the database URL must start with sqlite: or postgres://".to_string(),
+            )),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            AnyStore::Sqlite(_) => Backend::Sqlite,
+            AnyStore::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// Implements `Store` for `AnyStore` from the trait's signatures, each call handed on.
+macro_rules! delegate {
+    ($( async fn $name:ident(&self $(, $arg:ident : $ty:ty)* $(,)?) -> $ret:ty; )*) => {
+        impl Store for AnyStore {
+            $(
+                async fn $name(&self $(, $arg: $ty)*) -> $ret {
+                    match self {
+                        AnyStore::Sqlite(s) => s.$name($($arg),*).await,
+                        AnyStore::Postgres(s) => s.$name($($arg),*).await,
+                    }
+                }
+            )*
+        }
+    };
+}
+
+delegate! {
+    async fn apply_import(&self, files: &[ImportFile]) -> Result<ImportSummary>;
+    async fn is_imported(&self, sha256: &str) -> Result<bool>;
+    async fn table_counts(&self) -> Result<Vec<(String, i64)>>;
+    async fn employer(&self, employer_id: &str) -> Result<Option<Employer>>;
+    async fn employer_by_org(&self, org_number: &str) -> Result<Option<Employer>>;
+    async fn employer_by_contact(&self, address: &str) -> Result<Option<Employer>>;
+    async fn employers_by_domain(&self, domain: &str) -> Result<Vec<Employer>>;
+    async fn list(&self, list_number: &str) -> Result<Option<IssuedList>>;
+    async fn lists_of_employer(&self, employer_id: &str) -> Result<Vec<IssuedList>>;
+    async fn list_by_invoice_or_kid(&self, number: &str) -> Result<Option<IssuedList>>;
+    async fn issued_lines(&self, list_number: &str) -> Result<Vec<PersonOnList>>;
+    async fn issued_lines_since(&self, period: &str) -> Result<Vec<PersonOnList>>;
+    async fn latest_period(&self) -> Result<Option<String>>;
+    async fn payments_for_list(&self, list_number: &str) -> Result<Vec<Payment>>;
+    async fn store_raw(
+        &self,
+        source: &str,
+        bytes: &[u8],
+        message_id: Option<&str>,
+        arrival: Option<DateTime<Utc>>,
+    ) -> Result<Stored>;
+    async fn unprocessed_messages(&self) -> Result<Vec<i64>>;
+    async fn raw_message(&self, id: i64) -> Result<Option<Vec<u8>>>;
+    async fn message(&self, id: i64) -> Result<Option<MessageRow>>;
+    async fn messages(&self) -> Result<Vec<MessageRow>>;
+    async fn conversation_of_message_ids(&self, ids: &[String]) -> Result<Option<i64>>;
+    async fn conversation_by_token(&self, token: &str) -> Result<Option<i64>>;
+    async fn thread(&self, conversation: i64) -> Result<Vec<ThreadMessage>>;
+    async fn access_request(&self, id: i64) -> Result<Option<AccessRequestRow>>;
+    async fn access_request_by_key(
+        &self,
+        org_number: &str,
+        email: &str,
+    ) -> Result<Option<AccessRequestRow>>;
+    async fn access_requests(&self) -> Result<Vec<AccessRequestRow>>;
+    async fn replies_to_since(&self, address: &str, since: DateTime<Utc>) -> Result<i64>;
+    async fn is_undeliverable(&self, address: &str) -> Result<bool>;
+    async fn commit_outcome(&self, message: i64, write: &OutcomeWrite) -> Result<()>;
+    async fn due_outbox(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxRow>>;
+    async fn mark_sent(&self, id: i64, at: DateTime<Utc>) -> Result<()>;
+    async fn mark_failed(
+        &self,
+        id: i64,
+        error: &str,
+        next_attempt: DateTime<Utc>,
+        dead: bool,
+    ) -> Result<()>;
+    async fn outbox_counts(&self) -> Result<Vec<(String, i64)>>;
+    async fn decide_access_request(
+        &self,
+        id: i64,
+        status: AccessStatus,
+        actor: &str,
+        reason: Option<&str>,
+        reply: Option<&OutboxWrite>,
+    ) -> Result<()>;
+    async fn last_job_tick(&self, job: &str) -> Result<Option<DateTime<Utc>>>;
+    async fn overdue_candidates(&self, date: NaiveDate) -> Result<Vec<OverdueCandidate>>;
+    async fn waiting_access_requests(&self) -> Result<Vec<WaitingAccess>>;
+    async fn open_flag_counts(&self) -> Result<Vec<FlagCount>>;
+    async fn record_job_run(
+        &self,
+        job: &str,
+        tick: DateTime<Utc>,
+        at: DateTime<Utc>,
+        reminders: &[ReminderWrite],
+        outbox: &[OutboxWrite],
+    ) -> Result<bool>;
+    async fn message_lang(&self, id: i64) -> Result<Option<String>>;
+    // leases
+    async fn claim_messages(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<i64>>;
+    async fn claim_outbox(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>>;
+}
