@@ -26,6 +26,7 @@ fn a_month_of_daily_runs_with_restarts() {
     // (daemon down) and must be caught up once, not twice.
     let mut overdue_days: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     let mut digests = 0;
+    let mut needs_info_days = Vec::new();
     for day in (1..=31).filter(|d| *d != 10 && *d != 11) {
         let at = format!("2026-12-{day:02}T08:30");
         let out = s.run(&["remind", "--at", &at]);
@@ -46,6 +47,9 @@ fn a_month_of_daily_runs_with_restarts() {
                     .to_string();
                 lists_today.insert(token);
             }
+            if line.contains("reminder_needs_info") {
+                needs_info_days.push(day);
+            }
             if line.contains("staff_digest") {
                 digests += 1;
             }
@@ -61,6 +65,8 @@ fn a_month_of_daily_runs_with_restarts() {
         );
     }
     assert!(!overdue_days.is_empty(), "some example list is overdue");
+    // The example access request missing its mobile: three reminders a week apart.
+    assert_eq!(needs_info_days, vec![1, 8, 15], "needs-info reminders");
     for (list, days) in &overdue_days {
         // interval 7 days, at most 3 reminders (config/default.toml)
         assert_eq!(days, &vec![1, 8, 15], "list {list} reminded on {days:?}");

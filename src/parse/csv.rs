@@ -128,6 +128,7 @@ pub fn read(name: &str, bytes: &[u8]) -> Grid {
                     }
                 })
                 .collect(),
+            free_text: false,
         })
         .collect();
     Grid {

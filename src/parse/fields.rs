@@ -234,7 +234,20 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
         "medlemmer",
     ];
     if NAME_WORDS.contains(&c) || has("navn") || has("name") {
-        return Some((Field::Name, 8));
+        // "Ansatt", "Medlem", "Employee" name a person less surely than "Navn": they
+        // can head a number column too.
+        let vague = matches!(
+            c,
+            "ansatt"
+                | "employee"
+                | "medlem"
+                | "member"
+                | "person"
+                | "arbeidstaker"
+                | "ansatte"
+                | "medlemmer"
+        );
+        return Some((Field::Name, if vague { 7 } else { 8 }));
     }
     if c.contains("slutt")
         || c.contains("fratr")

@@ -26,6 +26,9 @@ pub struct Row {
     pub sheet: String,
     pub row: u32,
     pub cells: Vec<Cell>,
+    /// A line of running text outside any table (a PDF page's title block): read for
+    /// identifiers only, never as a header or a person.
+    pub free_text: bool,
 }
 
 impl Row {

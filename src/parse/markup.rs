@@ -122,6 +122,7 @@ pub fn read_html(name: &str, text: &str) -> Grid {
             sheet: name.to_string(),
             row: rows.len() as u32 + 1,
             cells,
+            free_text: false,
         });
         pos = end;
     }
@@ -206,6 +207,7 @@ pub fn read_spreadsheet_ml(text: &str) -> Result<Vec<Grid>, ParseError> {
                 sheet: name.clone(),
                 row: row_no,
                 cells,
+                free_text: false,
             });
         }
         grids.push(Grid { name, rows });

@@ -159,7 +159,9 @@ fn page_lines(page: u32, mut glyphs: Vec<Glyph>) -> Vec<Line> {
             let mut merged: Vec<Chunk> = Vec::with_capacity(words.len());
             for w in words {
                 match merged.last_mut() {
-                    Some(prev) if thousands_continuation(prev, &w) => {
+                    Some(prev)
+                        if thousands_continuation(prev, &w) || currency_continuation(prev, &w) =>
+                    {
                         prev.text.push(' ');
                         prev.text.push_str(&w.text);
                         prev.x1 = w.x1;
@@ -176,6 +178,17 @@ fn page_lines(page: u32, mut glyphs: Vec<Glyph>) -> Vec<Line> {
             })
         })
         .collect()
+}
+
+/// "kr" printed apart from its number ("kr 365,38") belongs to it.
+fn currency_continuation(prev: &Chunk, next: &Chunk) -> bool {
+    let p = prev.text.to_lowercase();
+    let currency = matches!(p.as_str(), "kr" | "kr." | "nok" | "-kr" | "kr-");
+    let number = next
+        .text
+        .starts_with(|c: char| c.is_ascii_digit() || c == '-');
+    let char_width = (next.x1 - next.x0) / next.text.chars().count().max(1) as f64;
+    currency && number && next.x0 - prev.x1 < 1.5 * char_width
 }
 
 fn thousands_continuation(prev: &Chunk, next: &Chunk) -> bool {
@@ -426,6 +439,7 @@ fn lines_to_grid(lines: &[Line]) -> Grid {
             sheet: format!("page {}", line.page),
             row: line_no,
             cells,
+            free_text: title,
         });
     }
     Grid {

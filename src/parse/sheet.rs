@@ -57,19 +57,27 @@ fn xlsx_sheet_cells(bytes: &[u8], entry: &str, limits: &ParseLimits) -> Result<u
     f.take(limits.max_zip_uncompressed_bytes)
         .read_to_end(&mut xml)
         .map_err(|e| ParseError::Corrupt(format!("zip: {e}")))?;
+    // Only cells with content count: calamine keeps nothing of an empty, styled
+    // `<c r="XFD1048576" s="0"/>`, and rows alone allocate nothing.
     let (mut max_row, mut max_col) = (0u64, 0u64);
     let mut i = 0;
-    while let Some(pos) = find(&xml[i..], b" r=\"") {
-        let start = i + pos + 4;
-        let end = xml[start..]
-            .iter()
-            .position(|&b| b == b'"')
-            .map(|p| start + p)
-            .unwrap_or(start);
-        let (col, row) = cell_ref(&xml[start..end]);
-        max_row = max_row.max(row);
-        max_col = max_col.max(col);
-        i = end.max(start);
+    while let Some(pos) = find(&xml[i..], b"<c ") {
+        let tag_start = i + pos;
+        let Some(tag_len) = xml[tag_start..].iter().position(|&b| b == b'>') else {
+            break;
+        };
+        let tag = &xml[tag_start..tag_start + tag_len];
+        i = tag_start + tag_len + 1;
+        if tag.ends_with(b"/") {
+            continue;
+        }
+        if let Some(r) = find(tag, b" r=\"") {
+            let value = &tag[r + 4..];
+            let end = value.iter().position(|&b| b == b'"').unwrap_or(value.len());
+            let (col, row) = cell_ref(&value[..end]);
+            max_row = max_row.max(row);
+            max_col = max_col.max(col);
+        }
         if i >= xml.len() {
             break;
         }
@@ -170,6 +178,7 @@ fn to_grid(name: &str, range: &calamine::Range<Data>) -> Grid {
                 sheet: name.to_string(),
                 row: row0 + i as u32 + 1,
                 cells,
+                free_text: false,
             }
         })
         .collect();

@@ -12,6 +12,8 @@ use std::collections::HashMap;
 pub struct Mapping {
     cols: HashMap<Field, usize>,
     comments: Vec<usize>,
+    /// Folded header text by column, for content checks that need the word.
+    titles: HashMap<usize, String>,
 }
 
 impl Mapping {
@@ -47,6 +49,7 @@ fn mapping_from(classified: &[(usize, Field, u8)]) -> Mapping {
     Mapping {
         cols: best.into_iter().map(|(f, (c, _))| (f, c)).collect(),
         comments,
+        titles: HashMap::new(),
     }
 }
 
@@ -364,7 +367,8 @@ impl Extractor<'_> {
         // An ID-like value (9–12 digits, not a date) makes a row a person by itself.
         let id_digits = id.as_ref().is_some_and(|(s, _)| {
             let n = s.chars().filter(|c| c.is_ascii_digit()).count();
-            (9..=12).contains(&n) && norwegian::parse_date(s).is_none()
+            let visible = s.chars().filter(|c| !c.is_whitespace()).count();
+            (9..=12).contains(&n) && n * 5 >= visible * 4 && norwegian::parse_date(s).is_none()
         });
         let name = Self::name(row, m);
         let amount = Self::amount(row, m);
@@ -552,6 +556,7 @@ fn content_mapping(rows: &[Row]) -> Option<Mapping> {
     let m = Mapping {
         cols,
         comments: Vec::new(),
+        titles: HashMap::new(),
     };
     (m.get(Field::NationalId).is_some()
         || m.get(Field::Name).is_some() && m.get(Field::Amount).is_some())
@@ -563,21 +568,22 @@ fn content_mapping(rows: &[Row]) -> Option<Mapping> {
 fn correct_by_content(m: &mut Mapping, rows: &[Row]) {
     let sample = |col: usize| -> Vec<&Cell> {
         rows.iter()
+            .filter(|r| !r.free_text)
             .map(|r| r.cell(col))
             .filter(|c| !c.is_empty())
             .take(30)
             .collect()
     };
     if let Some(n) = m.cols.remove(&Field::Number) {
-        let values: Vec<Option<i64>> = sample(n)
+        // Counting: 1, 2, 3 … (restarting at 1 after a repeated header); words around
+        // the table (titles, footers) in that column are left out.
+        let values: Vec<i64> = sample(n)
             .iter()
-            .map(|c| fields::id_text(c).and_then(|t| t.parse::<i64>().ok()))
+            .filter_map(|c| fields::id_text(c).and_then(|t| t.parse::<i64>().ok()))
             .collect();
-        let counting = !values.is_empty()
-            && values
-                .iter()
-                .enumerate()
-                .all(|(i, v)| *v == Some(i as i64 + 1));
+        // (A table continued under a repeated header counts on from where it was.)
+        let steps_by_one = values.windows(2).all(|w| w[1] == w[0] + 1 || w[1] == 1);
+        let counting = steps_by_one && (values.first() == Some(&1) || values.len() >= 3);
         if !counting && m.get(Field::EmployeeNumber).is_none() {
             m.cols.insert(Field::EmployeeNumber, n);
         }
@@ -630,6 +636,26 @@ fn correct_by_content(m: &mut Mapping, rows: &[Row]) {
             m.cols.remove(&Field::NationalId);
             if m.get(Field::EmployeeNumber).is_none() {
                 m.cols.insert(Field::EmployeeNumber, n);
+            }
+        }
+    }
+    // A vague "Medlem"/"Ansatt" column that holds numbers is a number column.
+    if let Some(n) = m.get(Field::Name) {
+        let cells = sample(n);
+        let numbers = cells
+            .iter()
+            .filter(|c| fields::id_text(c).is_some_and(|t| t.chars().all(|ch| ch.is_ascii_digit())))
+            .count();
+        if cells.len() >= 2 && numbers * 5 >= cells.len() * 4 {
+            let title = m.titles.get(&n).cloned().unwrap_or_default();
+            m.cols.remove(&Field::Name);
+            let field = if title.starts_with("medl") || title.starts_with("member") {
+                Field::MemberNumber
+            } else {
+                Field::EmployeeNumber
+            };
+            if m.get(field).is_none() {
+                m.cols.insert(field, n);
             }
         }
     }
@@ -724,6 +750,11 @@ pub fn extract(grids: &[Grid], opts: &ParseOptions) -> ParsedList {
                 i += 1;
                 continue;
             }
+            if row.free_text {
+                grid_context.push(row.joined_text());
+                i += 1;
+                continue;
+            }
             if let Some((mut m, span)) = detect_header(rows, i) {
                 // Text beside the header that names no column ("Periode: 2026-11" in a
                 // far cell) still says something about the list.
@@ -738,7 +769,26 @@ pub fn extract(grids: &[Grid], opts: &ParseOptions) -> ParsedList {
                         _ => None,
                     }));
                 }
-                correct_by_content(&mut m, &rows[i + span..]);
+                for r in &rows[i..i + span] {
+                    for (c, cell) in r.cells.iter().enumerate() {
+                        if let Some(t) = fields::cell_text(cell) {
+                            m.titles
+                                .entry(c)
+                                .or_default()
+                                .push_str(&format!("{} ", fields::fold(&t)));
+                        }
+                    }
+                }
+                // A repeated header (same titles) continues the same table: keep what the
+                // content said about its columns the first time.
+                let repeated = mapping.as_ref().filter(|p| p.titles == m.titles).cloned();
+                let m = match repeated {
+                    Some(prev) => prev,
+                    None => {
+                        correct_by_content(&mut m, &rows[i + span..]);
+                        m
+                    }
+                };
                 ex.closed = false;
                 ex.table_start = ex.lines.len();
                 mapping = Some(m);
@@ -886,6 +936,7 @@ mod tests {
                         }
                     })
                     .collect(),
+                free_text: false,
             })
             .collect();
         vec![Grid {
@@ -1146,5 +1197,22 @@ mod tests {
             &["Kontakt Ola Hansen", "tlf 912 34 567", "567"],
         ]);
         assert_eq!(l.lines.len(), 1);
+    }
+
+    #[test]
+    fn a_vague_person_column_of_numbers_is_a_number_column() {
+        let l = parse(&[
+            &["Medlem", "Navn", "Beløp"],
+            &["#1781867", "Kari Nordmann", "450"],
+            &["#1922640", "Per Hansen", "300"],
+        ]);
+        assert_eq!(l.lines[0].name.as_deref(), Some("Kari Nordmann"));
+        let l = parse(&[
+            &["Medlem", "Fødselsnummer", "Beløp"],
+            &["#1781867", "03816900505", "450"],
+            &["#1922640", "03827614121", "300"],
+        ]);
+        assert_eq!(l.lines[0].member_number.as_deref(), Some("1781867"));
+        assert_eq!(l.lines[0].name, None);
     }
 }

@@ -1196,14 +1196,19 @@ impl Store for SqliteStore {
     }
 
     async fn waiting_access_requests(&self) -> Result<Vec<WaitingAccess>> {
-        let rows =
-            sqlx::query("SELECT * FROM access_requests WHERE status = 'needs_info' ORDER BY id")
-                .fetch_all(&self.pool)
-                .await?;
+        // Waiting since the mail that left it incomplete arrived (its Date), so reminders
+        // follow the employer's clock, not when trekkpost happened to process the mail.
+        let rows = sqlx::query(
+            "SELECT a.*, COALESCE(m.arrival, a.updated_at) AS waiting_since FROM access_requests a
+             LEFT JOIN messages m ON m.id = a.last_message
+             WHERE a.status = 'needs_info' ORDER BY a.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         let mut out = Vec::new();
         for row in &rows {
             let request = access_from(row)?;
-            let updated: String = row.try_get("updated_at")?;
+            let updated: String = row.try_get("waiting_since")?;
             let sent: Vec<String> = sqlx::query_scalar(
                 "SELECT sent_at FROM reminders WHERE kind = 'reminder_needs_info' AND subject_key = ? ORDER BY sent_at",
             )
