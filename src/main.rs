@@ -70,6 +70,27 @@ enum Command {
         #[command(subcommand)]
         action: AccessAction,
     },
+    /// Create or update the database's tables (every command does this when it opens it).
+    Migrate,
+    /// Database tools.
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum DbAction {
+    /// Copy everything into a new, empty database (e.g. SQLite to PostgreSQL), then compare
+    /// every table's row count and checksum. Stop the daemons first.
+    Copy {
+        /// The database to copy from (sqlite:… or postgres://…).
+        #[arg(long)]
+        from: String,
+        /// The database to copy into; created tables must be empty.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -139,6 +160,14 @@ fn run() -> Result<ExitCode> {
             Command::Report { json } => report(&settings, json).await,
             Command::Access { action } => access(&settings, action).await,
             Command::Remind { at, dry_run } => remind(&settings, at.as_deref(), dry_run).await,
+            Command::Migrate => {
+                let store = trekkpost::app::open_store(&settings).await?;
+                println!("the {:?} database is up to date", store.backend());
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Db {
+                action: DbAction::Copy { from, to },
+            } => db_copy(&from, &to).await,
             Command::CheckConfig => {
                 println!("{settings:#?}");
                 println!("configuration is valid");
@@ -254,6 +283,27 @@ async fn access(settings: &Settings, action: AccessAction) -> Result<ExitCode> {
             }
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn db_copy(from: &str, to: &str) -> Result<ExitCode> {
+    let source = AnyStore::open(from)
+        .await
+        .context("cannot open the database to copy from")?;
+    let target = AnyStore::open(to)
+        .await
+        .context("cannot open the database to copy into")?;
+    let tables = trekkpost::store::copy::copy(&source, &target)
+        .await
+        .context("copy failed")?;
+    for t in &tables {
+        println!("{:<24} {:>8} rows  sha256 {}", t.table, t.rows, t.checksum);
+    }
+    println!(
+        "copied {} tables, {} rows; counts and checksums are equal on both sides",
+        tables.len(),
+        tables.iter().map(|t| t.rows).sum::<i64>()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

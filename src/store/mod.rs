@@ -5,6 +5,7 @@ use crate::import::ImportBatch;
 use chrono::{DateTime, NaiveDate, Utc};
 
 pub mod any;
+pub mod copy;
 pub mod postgres;
 pub mod sqlite;
 pub use any::AnyStore;

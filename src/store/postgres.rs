@@ -128,6 +128,9 @@ fn message_from(row: &PgRow) -> Result<MessageRow> {
     })
 }
 
+/// The advisory lock key that serialises imports ("trekimp" in ASCII).
+const IMPORT_LOCK: i64 = 0x0074_7265_6b69_6d70;
+
 const IMPORT_ORDER: [&str; 4] = ["employers", "lists", "list_lines", "payments"];
 
 fn batch_kind(batch: &ImportBatch) -> &'static str {
@@ -413,6 +416,12 @@ impl Store for PostgresStore {
         let mut ordered: Vec<&ImportFile> = files.iter().collect();
         ordered.sort_by_key(|f| IMPORT_ORDER.iter().position(|k| *k == batch_kind(&f.batch)));
         let mut tx = self.pool.begin().await?;
+        // Daemons starting together import the same folder: one import at a time (held until
+        // commit), instead of upserts of the same rows deadlocking each other.
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(IMPORT_LOCK)
+            .execute(&mut *tx)
+            .await?;
         let mut summary = ImportSummary::default();
         for file in ordered {
             let rows = apply_batch(&mut tx, file).await?;
@@ -1180,14 +1189,19 @@ impl Store for PostgresStore {
     }
 
     async fn waiting_access_requests(&self) -> Result<Vec<WaitingAccess>> {
-        let rows =
-            sqlx::query("SELECT * FROM access_requests WHERE status = 'needs_info' ORDER BY id")
-                .fetch_all(&self.pool)
-                .await?;
+        // Waiting since the mail that left it incomplete arrived (its Date), so reminders
+        // follow the employer's clock, not when trekkpost happened to process the mail.
+        let rows = sqlx::query(
+            "SELECT a.*, COALESCE(m.arrival, a.updated_at) AS waiting_since FROM access_requests a
+             LEFT JOIN messages m ON m.id = a.last_message
+             WHERE a.status = 'needs_info' ORDER BY a.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         let mut out = Vec::new();
         for row in &rows {
             let request = access_from(row)?;
-            let updated: String = row.try_get("updated_at")?;
+            let updated: String = row.try_get("waiting_since")?;
             let sent: Vec<String> = sqlx::query_scalar(
                 "SELECT sent_at FROM reminders WHERE kind = 'reminder_needs_info' AND subject_key = $1 ORDER BY sent_at",
             )
