@@ -19,6 +19,10 @@ pub async fn run_daemon(settings: &Settings, once: bool) -> Result<ExitCode> {
     let store = open_store(settings).await?;
     let stop = Arc::new(AtomicBool::new(false));
     spawn_signal_watch(stop.clone())?;
+    // web: the staff triage UI runs beside the loop in daemon mode only.
+    if !once && settings.web.enabled {
+        spawn_web(settings, &store, stop.clone()).await?;
+    }
     let pipeline = Pipeline::new(&store, settings);
     let mut source = LocalSource::new(&settings.source.path);
     let sink = DirSink::new(&settings.sink.path);
@@ -79,6 +83,25 @@ pub async fn run_daemon(settings: &Settings, once: bool) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// web: bind now (a taken port fails the start loudly), serve until the daemon stops.
+async fn spawn_web(settings: &Settings, store: &AnyStore, stop: Arc<AtomicBool>) -> Result<()> {
+    let web = crate::web::Application::build(settings.clone(), store.clone())
+        .await
+        .context("cannot start the staff web UI")?;
+    tracing::info!(addr = %web.addr(), "staff web UI listening");
+    tokio::spawn(async move {
+        let stopped = async move {
+            while !stop.load(Ordering::SeqCst) {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        };
+        if let Err(e) = web.run_until(stopped).await {
+            tracing::error!(error = %e, "staff web UI stopped");
+        }
+    });
+    Ok(())
 }
 
 fn spawn_signal_watch(stop: Arc<AtomicBool>) -> Result<()> {

@@ -50,6 +50,8 @@ pub struct Settings {
     /// Limits of the attachment parser's child process (see `parse::sandbox`).
     #[serde(default)]
     pub parse: crate::parse::ParseLimits,
+    /// The staff triage UI.
+    pub web: WebSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -122,6 +124,17 @@ pub struct ScheduleSettings {
     pub reminder_interval_days: i64,
     pub max_reminders: usize,
     pub needs_info_after_days: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSettings {
+    pub enabled: bool,
+    pub bind: String,
+    pub behind_tls: bool,
+    pub session_idle_minutes: i64,
+    pub login_max_failures: u32,
+    pub login_window_secs: u64,
 }
 
 impl Settings {
@@ -202,6 +215,17 @@ impl Settings {
             return Err(ConfigError::Invalid(
                 "schedule.reminder_interval_days must be ≥ 1 and needs_info_after_days ≥ 0"
                     .to_string(),
+            ));
+        }
+        if self.web.bind.parse::<std::net::SocketAddr>().is_err() {
+            return Err(ConfigError::Invalid(format!(
+                "web.bind `{}` is not an address:port",
+                self.web.bind
+            )));
+        }
+        if self.web.session_idle_minutes < 1 || self.web.login_max_failures < 1 {
+            return Err(ConfigError::Invalid(
+                "web.session_idle_minutes and web.login_max_failures must be ≥ 1".to_string(),
             ));
         }
         if !self.mail.address.contains('@') {

@@ -21,3 +21,4 @@ pub mod schedule;
 pub mod sink;
 pub mod source;
 pub mod store;
+pub mod web;

@@ -77,6 +77,11 @@ enum Command {
         #[command(subcommand)]
         action: DbAction,
     },
+    /// Staff accounts of the triage web UI.
+    Staff {
+        #[command(subcommand)]
+        action: StaffAction,
+    },
 }
 
 #[derive(Subcommand)]
@@ -91,6 +96,15 @@ enum DbAction {
         #[arg(long)]
         to: String,
     },
+}
+
+#[derive(Subcommand)]
+enum StaffAction {
+    /// Create an account, or set a new password (enabling it again). The password is read
+    /// from a prompt, or from the first line of standard input when it is not a terminal.
+    Add { email: String },
+    /// Disable an account and end its sessions.
+    Disable { email: String },
 }
 
 #[derive(Subcommand)]
@@ -159,6 +173,7 @@ fn run() -> Result<ExitCode> {
             Command::Classify { file, json } => classify(&file, json),
             Command::Report { json } => report(&settings, json).await,
             Command::Access { action } => access(&settings, action).await,
+            Command::Staff { action } => staff(&settings, action).await,
             Command::Remind { at, dry_run } => remind(&settings, at.as_deref(), dry_run).await,
             Command::Migrate => {
                 let store = trekkpost::app::open_store(&settings).await?;
@@ -359,4 +374,56 @@ async fn remind(settings: &Settings, at: Option<&str>, dry_run: bool) -> Result<
         drain(settings, &store).await?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn staff(settings: &Settings, action: StaffAction) -> Result<ExitCode> {
+    let store = trekkpost::app::open_store(settings).await?;
+    match action {
+        StaffAction::Add { email } => {
+            let email = email.trim().to_lowercase();
+            if !email.contains('@') {
+                bail!("`{email}` is not an e-mail address");
+            }
+            let password = read_password()?;
+            let hash = trekkpost::web::auth::hash_password(&password)?;
+            store.staff_upsert(&email, &hash, "cli").await?;
+            println!("staff account {email} can log in");
+        }
+        StaffAction::Disable { email } => {
+            if !store.staff_set_active(&email, false, "cli").await? {
+                bail!("no staff account {email}");
+            }
+            println!("staff account {email} disabled; its sessions are ended");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// From a terminal: asked twice without echo. Otherwise: the first line of stdin.
+fn read_password() -> Result<String> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line)?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_string());
+    }
+    let ask = |prompt: &str| -> Result<String> {
+        eprint!("{prompt}");
+        std::io::stderr().flush()?;
+        // `stty` is on every system that has a terminal; echo comes back even on error.
+        let _ = std::process::Command::new("stty").arg("-echo").status();
+        let mut line = String::new();
+        let read = std::io::stdin().lock().read_line(&mut line);
+        let _ = std::process::Command::new("stty").arg("echo").status();
+        eprintln!();
+        read?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    };
+    let first = ask("Passord: ")?;
+    let second = ask("Gjenta passord: ")?;
+    if first != second {
+        bail!("the passwords differ");
+    }
+    Ok(first)
 }

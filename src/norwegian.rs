@@ -223,6 +223,13 @@ pub fn parse_amount_ore(s: &str) -> Option<i64> {
     // Currency words on either side (case-insensitive).
     let lower = t.to_lowercase();
     let mut core: &str = &lower;
+    // Norwegian Excel writes negative kroner as "-kr 120,00": the sign before the currency.
+    if let Some(rest) = core.strip_prefix('-') {
+        if ["nok", "kr"].iter().any(|c| rest.starts_with(c)) {
+            negative = !negative;
+            core = rest;
+        }
+    }
     for prefix in ["nok", "kr.", "kr"] {
         if let Some(rest) = core.strip_prefix(prefix) {
             core = rest;
@@ -480,18 +487,18 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
 
 /// `13. november 2026`, `13 Nov 2026`, `November 13, 2026`.
 fn parse_text_date(s: &str) -> Option<NaiveDate> {
+    // "30.nov.2026" and "30-Nov-26" as well as "13. november 2026".
     let words: Vec<&str> = s
-        .split(|c: char| c.is_whitespace() || c == ',')
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '.' | '-' | '/'))
         .filter(|w| !w.is_empty())
         .collect();
     if words.len() != 3 {
         return None;
     }
-    let num = |w: &str| w.trim_end_matches('.').parse::<u32>().ok();
+    let num = |w: &str| w.parse::<u32>().ok();
     let year = |w: &str| {
-        let w = w.trim_end_matches('.');
-        if w.len() == 4 {
-            w.parse::<i32>().ok()
+        if w.chars().all(|c| c.is_ascii_digit()) {
+            expand_year(w)
         } else {
             None
         }
@@ -666,6 +673,9 @@ mod tests {
     fn amounts() {
         let cases: &[(&str, Option<i64>)] = &[
             ("1 234,50", Some(123450)),
+            ("-kr 120,00", Some(-12000)),
+            ("-kr120", Some(-12000)),
+            ("-NOK 1 234,50", Some(-123450)),
             ("1\u{a0}234,50", Some(123450)),
             ("1\u{202f}234,50", Some(123450)),
             ("1.234,50", Some(123450)),
@@ -726,6 +736,9 @@ mod tests {
         assert_eq!(parse_date("15.11.2026"), d(2026, 11, 15));
         assert_eq!(parse_date("5.1.2026"), d(2026, 1, 5));
         assert_eq!(parse_date("15.11.26"), d(2026, 11, 15));
+        assert_eq!(parse_date("30.nov.2026"), d(2026, 11, 30));
+        assert_eq!(parse_date("31-Oct-26"), d(2026, 10, 31));
+        assert_eq!(parse_date("1. desember 2026"), d(2026, 12, 1));
         assert_eq!(parse_date("22.11.67"), d(1967, 11, 22));
         assert_eq!(parse_date("15/11/2026"), d(2026, 11, 15));
         assert_eq!(parse_date("20261115"), d(2026, 11, 15));

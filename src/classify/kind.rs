@@ -94,7 +94,25 @@ static COPY_WORD: LazyLock<Regex> = LazyLock::new(|| {
 /// A new invoice address or invoice mailbox.
 static ADDRESS_CHANGE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"fakturaadresse|faktureringsadresse|fakturerings-?adresse|ny(e|tt)? (faktura)?(adresse|fakturamottak|e-?postadresse|mottaksadresse)|(nytt|ny|endret|endre|oppdater\w*) fakturamottak|ehf-?adresse|invoice (e-?mail )?address|billing (e-?mail )?address|(invoices?|fakturaer|fakturaene|faktura|fakturaen)\b.{0,80}(sendes|send|sent|skal sendes|skal gå|goes|go|should go) (heretter |fra nå av |fremover |from now on )?(til|to) (vår|vårt|våre|ny|nytt|nye|denne|this|our|the new|a new)|adresseendring|change of address|address change|new address|endret adresse|ny adresse",
+        r"fakturaadresse|faktureringsadresse|fakturerings-?adresse|ny(e|tt)? (faktura)?(adresse|fakturamottak|e-?postadresse|mottaksadresse)|(nytt|ny|endret|endre|oppdater\w*) fakturamottak|ehf-?adresse|invoic(e|ing) (e-?mail )?address|billing (e-?mail )?address|(invoices?|fakturaer|fakturaene|faktura|fakturaen)\b.{0,80}(sendes|send|sent|skal sendes|skal gå|goes|go|should go) (heretter |fra nå av |fremover |from now on )?(til|to) (vår|vårt|våre|ny|nytt|nye|denne|this|our|the new|a new)|adresseendring|change of address|address change|new address|endret adresse|ny adresse",
+    )
+});
+
+/// Invoices to go to another recipient from now on ("send fakturaen til x@y i stedet for til
+/// oss", "send all invoices to x@y from January"): a change, not a copy request.
+static REDIRECT_INVOICES: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(faktura\w*|invoic\w*)\b.{0,60}?\b(til|to)\b[^@\n]{0,40}@"));
+
+static FROM_NOW_ON: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"i stedet for|istedenfor|isteden|instead of|rather than|fra og med|f\.o\.m\.?|heretter|fremover|framover|fra nå av|from now on|going forward|in future|from (\d|january|february|march|april|may|june|july|august|september|october|november|december|next)|fra (\d|januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember|neste)|\b(ny|nytt|nye|new)\b",
+    )
+});
+
+/// Someone left out of (or wrongly on) a list already sent.
+static LEFT_OUT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"glemte? å (ta med|føre opp|legge (inn|til)|få med|melde)|forgot to (include|add|list|put)|(forgotten|left out|missing) (from|on|in) (the |our )?(list|deduction list)|mangler (på|i) (listen|lista|trekklisten|trekklista)|(kom|ble|var) ikke med (på|i) (listen|lista|trekklisten)|falt ut av (listen|lista)",
     )
 });
 
@@ -189,7 +207,11 @@ pub fn score(text: &str) -> Scores {
         // "Send the invoices to our new address" is not a copy request.
         s.invoice -= 3.0;
     }
-    if MODIFY_REQUEST.is_match(&t) {
+    if !address && REDIRECT_INVOICES.is_match(&t) && FROM_NOW_ON.is_match(&t) {
+        s.change += 6.0;
+        s.invoice -= 3.0;
+    }
+    if MODIFY_REQUEST.is_match(&t) || LEFT_OUT.is_match(&t) {
         s.change += 3.0;
     }
     if SUBMITTED.is_match(&t) {
@@ -259,6 +281,8 @@ mod tests {
             "Hei! Kan dere sende meg fakturaen for oktober en gang til?",
             "We seem to have misplaced the invoice for November. Would you be able to send it again?",
             "Vi har ikke tilgang til fakturaen lenger, kan dere sende en kopi?",
+            "Kan dere sende fakturaen for oktober til meg på ola@x.example? Jeg finner den ikke.",
+            "Could you send a copy of the October invoice to ola@x.example?",
         ] {
             assert_eq!(best(t), "invoice", "{t}");
         }
@@ -278,6 +302,10 @@ mod tests {
             "Ola har sluttet, kan dere fjerne ham fra listen?",
             "Beløpet for Ola Nordmann er feil, det skal være 450 kr.",
             "The amount for Ola Nordmann is wrong, it should be NOK 450.",
+            "From 1 January 2027 please send all invoices to our new invoicing address: invoice@x.example.",
+            "Kan dere sende fakturaen til regnskap@x.example i stedet for til oss fra og med desember?",
+            "Vi glemte å ta med Jonas Berg på trekkliste 245418 som vi sendte 16. november.",
+            "We forgot to include Jonas Berg on the list we sent last week; he should pay NOK 450 too.",
         ] {
             assert_eq!(best(t), "change", "{t}");
         }

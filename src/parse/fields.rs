@@ -268,6 +268,10 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
         || c.contains("furlough")
         || c.contains("avgang")
         || c.contains("leaving")
+        || c.contains("endofemployment")
+        || c.contains("employmentend")
+        || c.contains("dateofleaving")
+        || c.contains("resign")
         || c.len() > 5 && c.ends_with("end")
     {
         return Some((Field::EndDate, 8));
@@ -352,8 +356,11 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
         || c.starts_with("comment")
         || c.starts_with("note")
         || c.starts_with("remark")
-        || c == "arsak"
-        || c == "reason"
+        || c.starts_with("arsak")
+        || c.starts_with("reason")
+        || c.starts_with("begrunn")
+        || c == "grunn"
+        || c.starts_with("explanation")
         || c == "info"
         || c == "informasjon"
         || c.starts_with("beskrivelse")
@@ -645,6 +652,10 @@ mod tests {
         assert_eq!(f("End date"), Some(Field::EndDate));
         assert_eq!(f("Merknad"), Some(Field::Comment));
         assert_eq!(f("Remarks"), Some(Field::Comment));
+        assert_eq!(f("Årsak til endring"), Some(Field::Comment));
+        assert_eq!(f("Begrunnelse"), Some(Field::Comment));
+        assert_eq!(f("Reason for change"), Some(Field::Comment));
+        assert_eq!(f("End of employment"), Some(Field::EndDate));
         assert_eq!(f("Nytt beløp"), Some(Field::NewAmount));
         assert_eq!(f("Trekkliste 240974 – november 2026"), None);
         assert_eq!(f("Trekk november 2026"), Some(Field::Amount));

@@ -190,6 +190,9 @@ fn total_label(row: &Row, mapping: &Mapping) -> Option<String> {
         ) || f.starts_with("i alt")
             || f.starts_with("sub total")
             || f.starts_with("grand total")
+            || PAYABLE_TOTALS
+                .iter()
+                .any(|p| f == *p || f.starts_with(&format!("{p} ")))
         {
             return Some(f);
         }
@@ -208,9 +211,26 @@ fn total_label(row: &Row, mapping: &Mapping) -> Option<String> {
     None
 }
 
+/// Total rows labelled by what is to be paid ("Å betale", "Til betaling", "Amount due").
+const PAYABLE_TOTALS: [&str; 8] = [
+    "a betale",
+    "til betaling",
+    "belop a betale",
+    "belop til betaling",
+    "amount due",
+    "amount to pay",
+    "total due",
+    "to pay",
+];
+
 /// A total whose label names nothing but the total itself ("Sum", "Totalt", "Sum trekk").
 fn is_grand_total(label: &str) -> bool {
-    const GENERIC: [&str; 40] = [
+    const GENERIC: [&str; 45] = [
+        "betaling",
+        "due",
+        "pay",
+        "to",
+        "avdelinger",
         "sum",
         "summ",
         "totalt",
@@ -395,10 +415,13 @@ impl Extractor<'_> {
             .is_some_and(|n| n.chars().any(char::is_alphabetic));
         let end_cell = m.get(Field::EndDate).map(|c| row.cell(c));
         let end_date = end_cell.and_then(fields::date_value);
+        // A comment explains in words; a bare figure (a difference column headed
+        // "Endring") is not one.
         let comments: Vec<String> = m
             .comments
             .iter()
             .filter_map(|&c| fields::cell_text(row.cell(c)))
+            .filter(|t| t.chars().any(char::is_alphabetic))
             .collect();
         let person_like = name.as_deref().is_some_and(looks_like_person_name);
         let person = id_digits

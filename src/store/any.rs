@@ -134,6 +134,70 @@ delegate! {
         outbox: &[OutboxWrite],
     ) -> Result<bool>;
     async fn message_lang(&self, id: i64) -> Result<Option<String>>;
+    // web: staff accounts, sessions and the triage UI (SPEC §8)
+    async fn staff_upsert(&self, email: &str, password_hash: &str, actor: &str) -> Result<()>;
+    async fn staff_set_active(&self, email: &str, active: bool, actor: &str) -> Result<bool>;
+    async fn staff_by_email(&self, email: &str) -> Result<Option<StaffAccount>>;
+    async fn session_create(
+        &self,
+        token_sha256: &str,
+        staff_id: i64,
+        csrf_token: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    async fn session_get(&self, token_sha256: &str) -> Result<Option<StaffSession>>;
+    async fn session_touch(&self, token_sha256: &str, at: DateTime<Utc>) -> Result<()>;
+    async fn session_delete(&self, token_sha256: &str) -> Result<()>;
+    async fn queue(&self, filter: &QueueFilter) -> Result<Vec<QueueItem>>;
+    async fn queue_item(&self, flag_id: i64) -> Result<Option<QueueItem>>;
+    async fn flags_of_message(&self, message: i64) -> Result<Vec<QueueItem>>;
+    async fn resolve_flag(&self, flag_id: i64, actor: &str, note: &str) -> Result<bool>;
+    async fn message_detail(&self, id: i64) -> Result<Option<MessageDetail>>;
+    async fn conversation_messages(&self, conversation: i64) -> Result<Vec<MessageDetail>>;
+    async fn messages_of_employer(&self, employer_id: &str) -> Result<Vec<MessageDetail>>;
+    async fn attachments_of(&self, message: i64) -> Result<Vec<AttachmentInfo>>;
+    async fn parsed_lines_of(&self, message: i64) -> Result<Vec<ParsedLineRow>>;
+    async fn parsed_line(&self, id: i64) -> Result<Option<ParsedLineRow>>;
+    async fn outbox_of_messages(&self, messages: &[i64]) -> Result<Vec<OutboxInfo>>;
+    async fn outbox_row(&self, id: i64) -> Result<Option<OutboxInfo>>;
+    async fn dead_letters(&self) -> Result<Vec<OutboxInfo>>;
+    async fn retry_dead_letter(&self, outbox: i64, actor: &str) -> Result<bool>;
+    async fn discard_dead_letter(&self, outbox: i64, actor: &str, note: &str) -> Result<bool>;
+    async fn queue_staff_reply(&self, message: i64, reply: &OutboxWrite, actor: &str)
+        -> Result<()>;
+    async fn reassign_message(
+        &self,
+        message: i64,
+        list_number: &str,
+        actor: &str,
+        note: &str,
+    ) -> Result<()>;
+    async fn reopen_for_rerun(&self, message: i64, actor: &str) -> Result<bool>;
+    async fn finish_rerun(&self, message: i64, actor: &str) -> Result<()>;
+    async fn audit(
+        &self,
+        actor: &str,
+        action: &str,
+        subject: &str,
+        before: Option<&str>,
+        after: Option<&str>,
+    ) -> Result<()>;
+    async fn audit_entries(
+        &self,
+        actor: Option<&str>,
+        subject: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>>;
+    async fn employers(&self) -> Result<Vec<Employer>>;
+    async fn health_facts(&self) -> Result<HealthFacts>;
+    async fn set_line_matches(
+        &self,
+        message: i64,
+        matches: &[(i64, Option<String>, Option<String>)],
+        actor: &str,
+    ) -> Result<()>;
+    async fn outbox_eml(&self, id: i64) -> Result<Option<Vec<u8>>>;
+    async fn session_purge(&self, before: DateTime<Utc>) -> Result<u64>;
     // leases
     async fn claim_messages(
         &self,

@@ -50,6 +50,11 @@ const ORDER: &[&str] = &[
     "audit_log",
     "job_runs",
     "reminders",
+    "staff",
+    "staff_sessions",
+    "staff_list_overrides",
+    // Last: a hold makes the outbox trigger hold rows inserted after it.
+    "rerun_holds",
 ];
 
 /// Columns that refer forward in a reference cycle: written once every row is in.

@@ -342,6 +342,92 @@ pub trait Store {
     /// The language the latest report of a message was answered in.
     async fn message_lang(&self, id: i64) -> Result<Option<String>>;
 
+    // web: staff accounts, sessions and the triage UI (SPEC §8)
+    /// Create a staff account, or set a new password and enable it again.
+    async fn staff_upsert(&self, email: &str, password_hash: &str, actor: &str) -> Result<()>;
+    /// Enable or disable an account; disabling ends its sessions. False: no such account.
+    async fn staff_set_active(&self, email: &str, active: bool, actor: &str) -> Result<bool>;
+    async fn staff_by_email(&self, email: &str) -> Result<Option<StaffAccount>>;
+    async fn session_create(
+        &self,
+        token_sha256: &str,
+        staff_id: i64,
+        csrf_token: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The session, when its account is still active.
+    async fn session_get(&self, token_sha256: &str) -> Result<Option<StaffSession>>;
+    async fn session_touch(&self, token_sha256: &str, at: DateTime<Utc>) -> Result<()>;
+    async fn session_delete(&self, token_sha256: &str) -> Result<()>;
+    /// Flags, oldest mail first.
+    async fn queue(&self, filter: &QueueFilter) -> Result<Vec<QueueItem>>;
+    async fn queue_item(&self, flag_id: i64) -> Result<Option<QueueItem>>;
+    async fn flags_of_message(&self, message: i64) -> Result<Vec<QueueItem>>;
+    /// Close an open flag with the staff member's note. False when it was not open.
+    async fn resolve_flag(&self, flag_id: i64, actor: &str, note: &str) -> Result<bool>;
+    async fn message_detail(&self, id: i64) -> Result<Option<MessageDetail>>;
+    async fn conversation_messages(&self, conversation: i64) -> Result<Vec<MessageDetail>>;
+    async fn messages_of_employer(&self, employer_id: &str) -> Result<Vec<MessageDetail>>;
+    async fn attachments_of(&self, message: i64) -> Result<Vec<AttachmentInfo>>;
+    async fn parsed_lines_of(&self, message: i64) -> Result<Vec<ParsedLineRow>>;
+    async fn parsed_line(&self, id: i64) -> Result<Option<ParsedLineRow>>;
+    /// Replies queued for these messages, oldest first.
+    async fn outbox_of_messages(&self, messages: &[i64]) -> Result<Vec<OutboxInfo>>;
+    async fn outbox_row(&self, id: i64) -> Result<Option<OutboxInfo>>;
+    /// Outbox rows in state `dead`.
+    async fn dead_letters(&self) -> Result<Vec<OutboxInfo>>;
+    /// A dead letter back to `pending`, sent at the next drain; its flag resolved. False when
+    /// it was not dead.
+    async fn retry_dead_letter(&self, outbox: i64, actor: &str) -> Result<bool>;
+    /// A dead letter given up (`discarded`); its flag resolved with the note.
+    async fn discard_dead_letter(&self, outbox: i64, actor: &str, note: &str) -> Result<bool>;
+    /// A reply written by staff, queued with an audit entry, filed under the conversation.
+    async fn queue_staff_reply(&self, message: i64, reply: &OutboxWrite, actor: &str)
+        -> Result<()>;
+    /// Staff move a mail to another list; kept over later re-runs.
+    async fn reassign_message(
+        &self,
+        message: i64,
+        list_number: &str,
+        actor: &str,
+        note: &str,
+    ) -> Result<()>;
+    /// Prepare a processed message for a re-run: its derived rows (attachments, parsed
+    /// lines, open automatic flags) go, it is `stored` again, and replies its new outcome
+    /// queues are held. Staff-resolved flags and decisions stay. False when not processed.
+    async fn reopen_for_rerun(&self, message: i64, actor: &str) -> Result<bool>;
+    /// After a re-run: release the hold and apply the staff's list override again.
+    async fn finish_rerun(&self, message: i64, actor: &str) -> Result<()>;
+    async fn audit(
+        &self,
+        actor: &str,
+        action: &str,
+        subject: &str,
+        before: Option<&str>,
+        after: Option<&str>,
+    ) -> Result<()>;
+    /// Newest first; `subject` filters by prefix (e.g. `message:12`).
+    async fn audit_entries(
+        &self,
+        actor: Option<&str>,
+        subject: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>>;
+    async fn employers(&self) -> Result<Vec<Employer>>;
+    async fn health_facts(&self) -> Result<HealthFacts>;
+    /// New match status and matched member per parsed line `(id, status, member)`, after
+    /// staff moved the mail to another list; audited as one change.
+    async fn set_line_matches(
+        &self,
+        message: i64,
+        matches: &[(i64, Option<String>, Option<String>)],
+        actor: &str,
+    ) -> Result<()>;
+    /// The complete message of an outbox row, as sent (or to be sent).
+    async fn outbox_eml(&self, id: i64) -> Result<Option<Vec<u8>>>;
+    /// Forget sessions unused since `before` (they can no longer be used anyway).
+    async fn session_purge(&self, before: DateTime<Utc>) -> Result<u64>;
+
     // leases
     /// Claim up to `limit` stored messages without an outcome for `owner` until `until`:
     /// those nobody holds, whose lease ran out before `now`, or that `owner` holds already.
@@ -361,4 +447,153 @@ pub trait Store {
         until: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<OutboxRow>>;
+}
+
+// web: records of the staff triage UI (SPEC §8).
+
+/// A staff account; the password hash is an Argon2id PHC string.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaffAccount {
+    pub id: i64,
+    pub email: String,
+    pub password_hash: String,
+    pub active: bool,
+}
+
+/// A live session of an active staff member.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StaffSession {
+    pub staff_id: i64,
+    pub email: String,
+    pub csrf_token: String,
+    pub last_seen: DateTime<Utc>,
+}
+
+/// What the queue shows; `None` means any.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct QueueFilter {
+    pub kind: Option<String>,
+    /// `open` (default in the UI), `resolved`, or None for all.
+    pub status: Option<String>,
+    /// Only items whose mail arrived (else whose flag was raised) before this time.
+    pub created_before: Option<DateTime<Utc>>,
+    pub employer_id: Option<String>,
+}
+
+/// A flag with what staff need to see of its message, list and employer.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct QueueItem {
+    pub flag_id: i64,
+    pub kind: String,
+    pub detail: Option<String>,
+    pub status: String,
+    pub created_at: Option<DateTime<Utc>>,
+    /// When the mail arrived (else when the flag was raised): the queue's age and order.
+    pub since: Option<DateTime<Utc>>,
+    pub resolved_by: Option<String>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub note: Option<String>,
+    pub message: Option<i64>,
+    pub from_address: Option<String>,
+    pub subject: Option<String>,
+    pub message_kind: Option<String>,
+    pub outcome: Option<String>,
+    pub list_number: Option<String>,
+    pub employer_id: Option<String>,
+    pub employer_name: Option<String>,
+}
+
+/// One message with everything its outcome recorded.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MessageDetail {
+    pub id: i64,
+    pub message_id: Option<String>,
+    pub source: String,
+    pub arrival: Option<DateTime<Utc>>,
+    pub stored_at: Option<DateTime<Utc>>,
+    pub state: String,
+    pub from_address: Option<String>,
+    pub subject: Option<String>,
+    pub conversation_id: Option<i64>,
+    pub kind: Option<String>,
+    pub lang: Option<String>,
+    pub outcome: Option<String>,
+    pub list_number: Option<String>,
+    pub reply_template: Option<String>,
+    pub access_request_id: Option<i64>,
+    pub report_json: Option<String>,
+    /// Staff moved the mail to this list (by whom).
+    pub list_override: Option<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AttachmentInfo {
+    pub id: i64,
+    pub message: i64,
+    pub file_name: Option<String>,
+    pub content_type: String,
+    pub sha256: String,
+    pub size: i64,
+    pub readable: Option<bool>,
+    pub reason: Option<String>,
+    pub parsed_json: Option<String>,
+}
+
+/// A parsed line as stored, with its match status. `national_id` is the full number: the
+/// UI masks it and shows it only on an audited request.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ParsedLineRow {
+    pub id: i64,
+    pub message: i64,
+    pub attachment: i64,
+    pub sheet: String,
+    pub row_number: i64,
+    pub national_id: Option<String>,
+    pub birth_date: Option<String>,
+    pub name: Option<String>,
+    pub member_number: Option<String>,
+    pub employee_number: Option<String>,
+    pub amount_ore: Option<i64>,
+    pub end_date: Option<String>,
+    pub comment: Option<String>,
+    pub match_status: Option<String>,
+    pub matched_member: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OutboxInfo {
+    pub id: i64,
+    pub message: Option<i64>,
+    pub template: String,
+    pub to_address: String,
+    pub subject: String,
+    pub message_id: String,
+    pub state: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: Option<DateTime<Utc>>,
+    pub actor: String,
+    pub action: String,
+    pub subject: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// What the health page shows, all read from the store.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct HealthFacts {
+    pub last_stored: Option<DateTime<Utc>>,
+    pub last_processed: Option<DateTime<Utc>>,
+    pub unprocessed: i64,
+    pub outbox: Vec<(String, i64)>,
+    pub oldest_pending: Option<DateTime<Utc>>,
+    pub open_flags: i64,
+    pub last_job_run: Option<(String, DateTime<Utc>)>,
 }

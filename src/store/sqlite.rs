@@ -1352,4 +1352,901 @@ impl Store for SqliteStore {
         out.sort_by_key(|r| r.id);
         Ok(out)
     }
+
+    // web
+    async fn staff_upsert(&self, email: &str, password_hash: &str, actor: &str) -> Result<()> {
+        let email = email.trim().to_lowercase();
+        let at = now();
+        let mut tx = self.pool.begin().await?;
+        let before: Option<i64> = sqlx::query_scalar("SELECT active FROM staff WHERE email = ?")
+            .bind(&email)
+            .fetch_optional(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO staff (email, password_hash, active, created_at, updated_at) VALUES (?, ?, 1, ?, ?)
+             ON CONFLICT(email) DO UPDATE SET password_hash = excluded.password_hash, active = 1,
+               updated_at = excluded.updated_at",
+        )
+        .bind(&email)
+        .bind(password_hash)
+        .bind(&at)
+        .bind(&at)
+        .execute(&mut *tx)
+        .await?;
+        // A new password ends the sessions made with the old one.
+        sqlx::query(
+            "DELETE FROM staff_sessions WHERE staff_id = (SELECT id FROM staff WHERE email = ?)",
+        )
+        .bind(&email)
+        .execute(&mut *tx)
+        .await?;
+        insert_audit(
+            &mut tx,
+            actor,
+            if before.is_some() {
+                "staff_password"
+            } else {
+                "staff_add"
+            },
+            &format!("staff:{email}"),
+            before.map(|a| if a != 0 { "active" } else { "disabled" }),
+            Some("active"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn staff_set_active(&self, email: &str, active: bool, actor: &str) -> Result<bool> {
+        let email = email.trim().to_lowercase();
+        let mut tx = self.pool.begin().await?;
+        let before: Option<i64> = sqlx::query_scalar("SELECT active FROM staff WHERE email = ?")
+            .bind(&email)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(before) = before else {
+            return Ok(false);
+        };
+        sqlx::query("UPDATE staff SET active = ?, updated_at = ? WHERE email = ?")
+            .bind(active as i64)
+            .bind(now())
+            .bind(&email)
+            .execute(&mut *tx)
+            .await?;
+        if !active {
+            sqlx::query("DELETE FROM staff_sessions WHERE staff_id = (SELECT id FROM staff WHERE email = ?)")
+                .bind(&email)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let word = |a: bool| if a { "active" } else { "disabled" };
+        insert_audit(
+            &mut tx,
+            actor,
+            if active {
+                "staff_enable"
+            } else {
+                "staff_disable"
+            },
+            &format!("staff:{email}"),
+            Some(word(before != 0)),
+            Some(word(active)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn staff_by_email(&self, email: &str) -> Result<Option<StaffAccount>> {
+        let row = sqlx::query("SELECT id, email, password_hash, active FROM staff WHERE email = ?")
+            .bind(email.trim().to_lowercase())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(StaffAccount {
+                id: r.try_get("id")?,
+                email: r.try_get("email")?,
+                password_hash: r.try_get("password_hash")?,
+                active: r.try_get::<i64, _>("active")? != 0,
+            })
+        })
+        .transpose()
+    }
+
+    async fn session_create(
+        &self,
+        token_sha256: &str,
+        staff_id: i64,
+        csrf_token: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO staff_sessions (token_sha256, staff_id, csrf_token, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(token_sha256)
+        .bind(staff_id)
+        .bind(csrf_token)
+        .bind(at.to_rfc3339())
+        .bind(at.to_rfc3339())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn session_get(&self, token_sha256: &str) -> Result<Option<StaffSession>> {
+        let row = sqlx::query(
+            "SELECT s.staff_id, s.csrf_token, s.last_seen_at, t.email FROM staff_sessions s
+             JOIN staff t ON t.id = s.staff_id WHERE s.token_sha256 = ? AND t.active = 1",
+        )
+        .bind(token_sha256)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            let seen: String = r.try_get("last_seen_at")?;
+            Ok(StaffSession {
+                staff_id: r.try_get("staff_id")?,
+                email: r.try_get("email")?,
+                csrf_token: r.try_get("csrf_token")?,
+                last_seen: time(&seen)
+                    .ok_or_else(|| StoreError::Corrupt(format!("time {seen}")))?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn session_touch(&self, token_sha256: &str, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE staff_sessions SET last_seen_at = ? WHERE token_sha256 = ?")
+            .bind(at.to_rfc3339())
+            .bind(token_sha256)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn session_delete(&self, token_sha256: &str) -> Result<()> {
+        sqlx::query("DELETE FROM staff_sessions WHERE token_sha256 = ?")
+            .bind(token_sha256)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn queue(&self, filter: &QueueFilter) -> Result<Vec<QueueItem>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{QUEUE_SELECT}
+             WHERE (?1 IS NULL OR q.kind = ?1)
+               AND (?2 IS NULL OR q.status = ?2)
+               AND (?3 IS NULL OR q.since < ?3)
+               AND (?4 IS NULL OR q.employer_id = ?4)
+             ORDER BY q.since, q.flag_id"
+        )))
+        .bind(&filter.kind)
+        .bind(&filter.status)
+        .bind(filter.created_before.map(|t| t.to_rfc3339()))
+        .bind(&filter.employer_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(queue_item_from).collect()
+    }
+
+    async fn queue_item(&self, flag_id: i64) -> Result<Option<QueueItem>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{QUEUE_SELECT} WHERE q.flag_id = ?"
+        )))
+        .bind(flag_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(queue_item_from)
+        .transpose()
+    }
+
+    async fn flags_of_message(&self, message: i64) -> Result<Vec<QueueItem>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{QUEUE_SELECT} WHERE q.message = ? ORDER BY q.flag_id"
+        )))
+        .bind(message)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(queue_item_from).collect()
+    }
+
+    async fn resolve_flag(&self, flag_id: i64, actor: &str, note: &str) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let at = now();
+        let done = sqlx::query(
+            "UPDATE flags SET status = 'resolved', resolved_by = ?, resolved_at = ?, note = ? WHERE id = ? AND status = 'open'",
+        )
+        .bind(actor)
+        .bind(&at)
+        .bind(note)
+        .bind(flag_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        insert_audit(
+            &mut tx,
+            actor,
+            "flag_resolve",
+            &format!("flag:{flag_id}"),
+            Some("open"),
+            Some(&format!("resolved: {note}")),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn message_detail(&self, id: i64) -> Result<Option<MessageDetail>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{MESSAGE_SELECT} WHERE m.id = ?"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(message_detail_from)
+        .transpose()
+    }
+
+    async fn conversation_messages(&self, conversation: i64) -> Result<Vec<MessageDetail>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{MESSAGE_SELECT} WHERE m.conversation_id = ? ORDER BY m.id"
+        )))
+        .bind(conversation)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(message_detail_from).collect()
+    }
+
+    async fn messages_of_employer(&self, employer_id: &str) -> Result<Vec<MessageDetail>> {
+        let employer = self.employer(employer_id).await?;
+        let addresses = employer.map(|e| e.addresses()).unwrap_or_default();
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{MESSAGE_SELECT} ORDER BY m.id"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let list_employer: Option<String> = r.try_get("employer_of_list")?;
+            let access_employer: Option<String> = r.try_get("employer_of_access")?;
+            let m = message_detail_from(r)?;
+            let from_contact = m
+                .from_address
+                .as_ref()
+                .is_some_and(|a| addresses.contains(&a.to_lowercase()));
+            if list_employer.as_deref() == Some(employer_id)
+                || access_employer.as_deref() == Some(employer_id)
+                || from_contact
+            {
+                out.push(m);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn attachments_of(&self, message: i64) -> Result<Vec<AttachmentInfo>> {
+        let rows = sqlx::query("SELECT * FROM attachments WHERE message = ? ORDER BY id")
+            .bind(message)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AttachmentInfo {
+                    id: r.try_get("id")?,
+                    message: r.try_get("message")?,
+                    file_name: r.try_get("file_name")?,
+                    content_type: r.try_get("content_type")?,
+                    sha256: r.try_get("sha256")?,
+                    size: r.try_get("size")?,
+                    readable: r.try_get::<Option<i64>, _>("readable")?.map(|v| v != 0),
+                    reason: r.try_get("reason")?,
+                    parsed_json: r.try_get("parsed_json")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn parsed_lines_of(&self, message: i64) -> Result<Vec<ParsedLineRow>> {
+        let rows =
+            sqlx::query("SELECT * FROM parsed_lines WHERE message = ? ORDER BY attachment, id")
+                .bind(message)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(parsed_line_from).collect()
+    }
+
+    async fn parsed_line(&self, id: i64) -> Result<Option<ParsedLineRow>> {
+        sqlx::query("SELECT * FROM parsed_lines WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(parsed_line_from)
+            .transpose()
+    }
+
+    async fn outbox_of_messages(&self, messages: &[i64]) -> Result<Vec<OutboxInfo>> {
+        let mut out = Vec::new();
+        for m in messages {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{OUTBOX_SELECT} WHERE message = ? ORDER BY id"
+            )))
+            .bind(m)
+            .fetch_all(&self.pool)
+            .await?;
+            for r in &rows {
+                out.push(outbox_info_from(r)?);
+            }
+        }
+        out.sort_by_key(|o| o.id);
+        Ok(out)
+    }
+
+    async fn outbox_row(&self, id: i64) -> Result<Option<OutboxInfo>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!("{OUTBOX_SELECT} WHERE id = ?")))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(outbox_info_from)
+            .transpose()
+    }
+
+    async fn dead_letters(&self) -> Result<Vec<OutboxInfo>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{OUTBOX_SELECT} WHERE state = 'dead' ORDER BY id"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(outbox_info_from).collect()
+    }
+
+    async fn retry_dead_letter(&self, outbox: i64, actor: &str) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let at = now();
+        let done = sqlx::query(
+            "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ? WHERE id = ? AND state = 'dead'",
+        )
+        .bind(&at)
+        .bind(outbox)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        resolve_dead_letter_flags(&mut tx, outbox, actor, "sendes på nytt").await?;
+        insert_audit(
+            &mut tx,
+            actor,
+            "outbox_retry",
+            &format!("outbox:{outbox}"),
+            Some("dead"),
+            Some("pending"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn discard_dead_letter(&self, outbox: i64, actor: &str, note: &str) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let done =
+            sqlx::query("UPDATE outbox SET state = 'discarded' WHERE id = ? AND state = 'dead'")
+                .bind(outbox)
+                .execute(&mut *tx)
+                .await?;
+        if done.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        resolve_dead_letter_flags(&mut tx, outbox, actor, note).await?;
+        insert_audit(
+            &mut tx,
+            actor,
+            "outbox_discard",
+            &format!("outbox:{outbox}"),
+            Some("dead"),
+            Some(&format!("discarded: {note}")),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn queue_staff_reply(&self, message: i64, o: &OutboxWrite, actor: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let at = now();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO outbox (message, template, to_address, subject, message_id, eml, state, attempts, next_attempt_at, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?) RETURNING id",
+        )
+        .bind(message)
+        .bind(&o.template)
+        .bind(o.to_address.to_lowercase())
+        .bind(&o.subject)
+        .bind(&o.message_id)
+        .bind(&o.eml)
+        .bind(if o.held { "held" } else { "pending" })
+        .bind(&at)
+        .bind(&at)
+        .fetch_one(&mut *tx)
+        .await?;
+        // The employer's answer to this reply must find its way back to the conversation.
+        sqlx::query(
+            "INSERT INTO conversation_ids (message_id, conversation_id)
+             SELECT ?, conversation_id FROM messages WHERE id = ? AND conversation_id IS NOT NULL
+             ON CONFLICT(message_id) DO NOTHING",
+        )
+        .bind(&o.message_id)
+        .bind(message)
+        .execute(&mut *tx)
+        .await?;
+        insert_audit(
+            &mut tx,
+            actor,
+            "staff_reply",
+            &format!("message:{message}"),
+            None,
+            Some(&format!("outbox:{id} to {}: {}", o.to_address, o.subject)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn reassign_message(
+        &self,
+        message: i64,
+        list_number: &str,
+        actor: &str,
+        note: &str,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let at = now();
+        let before: Option<Option<String>> =
+            sqlx::query_scalar("SELECT list_number FROM messages WHERE id = ?")
+                .bind(message)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(before) = before else {
+            return Err(StoreError::Corrupt(format!("no message {message}")));
+        };
+        sqlx::query(
+            "INSERT INTO staff_list_overrides (message, list_number, decided_by, decided_at, note) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT(message) DO UPDATE SET list_number = excluded.list_number, decided_by = excluded.decided_by,
+               decided_at = excluded.decided_at, note = excluded.note",
+        )
+        .bind(message)
+        .bind(list_number)
+        .bind(actor)
+        .bind(&at)
+        .bind(note)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE messages SET list_number = ? WHERE id = ?")
+            .bind(list_number)
+            .bind(message)
+            .execute(&mut *tx)
+            .await?;
+        insert_audit(
+            &mut tx,
+            actor,
+            "message_reassign",
+            &format!("message:{message}"),
+            before.as_deref().or(Some("(ingen liste)")),
+            Some(&format!("{list_number}: {note}")),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn reopen_for_rerun(&self, message: i64, actor: &str) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let at = now();
+        let before: Option<String> = sqlx::query_scalar(
+            "SELECT COALESCE(kind, '') || ' ' || COALESCE(outcome, '') FROM messages WHERE id = ? AND state = 'done'",
+        )
+        .bind(message)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(before) = before else {
+            tx.rollback().await?;
+            return Ok(false);
+        };
+        sqlx::query("INSERT INTO rerun_holds (message, since) VALUES (?, ?) ON CONFLICT(message) DO NOTHING")
+            .bind(message)
+            .bind(&at)
+            .execute(&mut *tx)
+            .await?;
+        // Open flags were the automatic outcome's; the re-run raises its own. Flags staff
+        // resolved keep their resolution.
+        sqlx::query(
+            "UPDATE flags SET status = 'superseded', resolved_by = ?, resolved_at = ?, note = 'kjørt på nytt'
+             WHERE message = ? AND status = 'open'",
+        )
+        .bind(actor)
+        .bind(&at)
+        .bind(message)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM parsed_lines WHERE message = ?")
+            .bind(message)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM attachments WHERE message = ?")
+            .bind(message)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE messages SET state = 'stored' WHERE id = ?")
+            .bind(message)
+            .execute(&mut *tx)
+            .await?;
+        insert_audit(
+            &mut tx,
+            actor,
+            "message_rerun",
+            &format!("message:{message}"),
+            Some(&before),
+            Some("stored: re-run requested"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn finish_rerun(&self, message: i64, actor: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE messages SET list_number = (SELECT list_number FROM staff_list_overrides WHERE message = ?)
+             WHERE id = ? AND EXISTS (SELECT 1 FROM staff_list_overrides WHERE message = ?)",
+        )
+        .bind(message)
+        .bind(message)
+        .bind(message)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM rerun_holds WHERE message = ?")
+            .bind(message)
+            .execute(&mut *tx)
+            .await?;
+        let after: Option<String> = sqlx::query_scalar(
+            "SELECT COALESCE(kind, '') || ' ' || COALESCE(outcome, '') || ' (' || state || ')' FROM messages WHERE id = ?",
+        )
+        .bind(message)
+        .fetch_optional(&mut *tx)
+        .await?;
+        insert_audit(
+            &mut tx,
+            actor,
+            "message_rerun_done",
+            &format!("message:{message}"),
+            None,
+            after.as_deref(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn audit(
+        &self,
+        actor: &str,
+        action: &str,
+        subject: &str,
+        before: Option<&str>,
+        after: Option<&str>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        insert_audit(&mut tx, actor, action, subject, before, after).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn audit_entries(
+        &self,
+        actor: Option<&str>,
+        subject: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query(
+            "SELECT * FROM audit_log WHERE (?1 IS NULL OR actor = ?1) AND (?2 IS NULL OR subject = ?2 OR subject LIKE ?2 || ':%')
+             ORDER BY id DESC LIMIT ?3",
+        )
+        .bind(actor)
+        .bind(subject)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let at: String = r.try_get("at")?;
+                Ok(AuditEntry {
+                    id: r.try_get("id")?,
+                    at: time(&at),
+                    actor: r.try_get("actor")?,
+                    action: r.try_get("action")?,
+                    subject: r.try_get("subject")?,
+                    before: r.try_get("before")?,
+                    after: r.try_get("after")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn employers(&self) -> Result<Vec<Employer>> {
+        sqlx::query("SELECT * FROM employers ORDER BY name")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(employer_from)
+            .collect()
+    }
+
+    async fn health_facts(&self) -> Result<HealthFacts> {
+        let opt_time = |s: Option<String>| s.as_deref().and_then(time);
+        let last_stored: Option<String> = sqlx::query_scalar("SELECT MAX(stored_at) FROM messages")
+            .fetch_one(&self.pool)
+            .await?;
+        let last_processed: Option<String> =
+            sqlx::query_scalar("SELECT MAX(processed_at) FROM messages")
+                .fetch_one(&self.pool)
+                .await?;
+        let unprocessed: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE state = 'stored'")
+                .fetch_one(&self.pool)
+                .await?;
+        let oldest_pending: Option<String> =
+            sqlx::query_scalar("SELECT MIN(created_at) FROM outbox WHERE state = 'pending'")
+                .fetch_one(&self.pool)
+                .await?;
+        let open_flags: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM flags WHERE status = 'open'")
+                .fetch_one(&self.pool)
+                .await?;
+        let job = sqlx::query("SELECT job, ran_at FROM job_runs ORDER BY ran_at DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        let last_job_run = match job {
+            Some(r) => {
+                let ran: String = r.try_get("ran_at")?;
+                time(&ran)
+                    .map(|t| Ok::<_, StoreError>((r.try_get("job")?, t)))
+                    .transpose()?
+            }
+            None => None,
+        };
+        Ok(HealthFacts {
+            last_stored: opt_time(last_stored),
+            last_processed: opt_time(last_processed),
+            unprocessed,
+            outbox: self.outbox_counts().await?,
+            oldest_pending: opt_time(oldest_pending),
+            open_flags,
+            last_job_run,
+        })
+    }
+
+    async fn set_line_matches(
+        &self,
+        message: i64,
+        matches: &[(i64, Option<String>, Option<String>)],
+        actor: &str,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let before: Vec<String> = sqlx::query_scalar(
+            "SELECT COALESCE(match_status, '-') FROM parsed_lines WHERE message = ? ORDER BY id",
+        )
+        .bind(message)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (id, status, member) in matches {
+            sqlx::query("UPDATE parsed_lines SET match_status = ?, matched_member = ? WHERE id = ? AND message = ?")
+                .bind(status)
+                .bind(member)
+                .bind(id)
+                .bind(message)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let after: Vec<&str> = matches
+            .iter()
+            .map(|(_, s, _)| s.as_deref().unwrap_or("-"))
+            .collect();
+        insert_audit(
+            &mut tx,
+            actor,
+            "lines_rematched",
+            &format!("message:{message}"),
+            Some(&before.join(",")),
+            Some(&after.join(",")),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn outbox_eml(&self, id: i64) -> Result<Option<Vec<u8>>> {
+        Ok(sqlx::query_scalar("SELECT eml FROM outbox WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn session_purge(&self, before: DateTime<Utc>) -> Result<u64> {
+        Ok(
+            sqlx::query("DELETE FROM staff_sessions WHERE last_seen_at < ?")
+                .bind(before.to_rfc3339())
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+}
+
+// web: row mappers and shared statements of the triage UI.
+
+// `since`: when the employer wrote (the mail's arrival), else when the flag was raised.
+// The employer: of the list (the mail's, or the one a payment flag names: `list 251219: …`),
+// else of the access request, else the one the sender is a contact of.
+const QUEUE_SELECT: &str = "SELECT q.*, e.name AS employer_name FROM (
+     SELECT f.id AS flag_id, f.kind, f.detail, f.status, f.created_at, f.resolved_by,
+       COALESCE(m.arrival, f.created_at) AS since,
+       f.resolved_at, f.note, f.message, m.from_address, m.subject, m.kind AS message_kind, m.outcome,
+       COALESCE(m.list_number, l.list_number) AS list_number,
+       COALESCE(l.employer_id, a.employer_id,
+         (SELECT c.employer_id FROM employers c WHERE m.from_address IS NOT NULL
+            AND (',' || c.contact_emails || ',' || COALESCE(c.invoice_email, '') || ',')
+                LIKE '%,' || m.from_address || ',%'
+          ORDER BY c.employer_id LIMIT 1)) AS employer_id
+     FROM flags f
+     LEFT JOIN messages m ON m.id = f.message
+     LEFT JOIN lists l ON l.list_number = COALESCE(m.list_number,
+       CASE WHEN f.detail LIKE 'list %:%' THEN substr(f.detail, 6, instr(f.detail, ':') - 6) END)
+     LEFT JOIN access_requests a ON a.id = m.access_request_id
+   ) q
+   LEFT JOIN employers e ON e.employer_id = q.employer_id";
+
+const MESSAGE_SELECT: &str = "SELECT m.*, o.list_number AS override_list, o.decided_by AS override_by,
+       (SELECT employer_id FROM lists WHERE list_number = m.list_number) AS employer_of_list,
+       (SELECT employer_id FROM access_requests WHERE id = m.access_request_id) AS employer_of_access
+     FROM messages m LEFT JOIN staff_list_overrides o ON o.message = m.id";
+
+const OUTBOX_SELECT: &str =
+    "SELECT id, message, template, to_address, subject, message_id, state, attempts,
+       last_error, created_at, sent_at FROM outbox";
+
+fn queue_item_from(r: &sqlx::sqlite::SqliteRow) -> Result<QueueItem> {
+    let created: Option<String> = r.try_get("created_at")?;
+    let resolved: Option<String> = r.try_get("resolved_at")?;
+    let since: Option<String> = r.try_get("since")?;
+    Ok(QueueItem {
+        since: since.as_deref().and_then(time),
+        flag_id: r.try_get("flag_id")?,
+        kind: r.try_get("kind")?,
+        detail: r.try_get("detail")?,
+        status: r.try_get("status")?,
+        created_at: created.as_deref().and_then(time),
+        resolved_by: r.try_get("resolved_by")?,
+        resolved_at: resolved.as_deref().and_then(time),
+        note: r.try_get("note")?,
+        message: r.try_get("message")?,
+        from_address: r.try_get("from_address")?,
+        subject: r.try_get("subject")?,
+        message_kind: r.try_get("message_kind")?,
+        outcome: r.try_get("outcome")?,
+        list_number: r.try_get("list_number")?,
+        employer_id: r.try_get("employer_id")?,
+        employer_name: r.try_get("employer_name")?,
+    })
+}
+
+fn message_detail_from(r: &sqlx::sqlite::SqliteRow) -> Result<MessageDetail> {
+    let arrival: Option<String> = r.try_get("arrival")?;
+    let stored: Option<String> = r.try_get("stored_at")?;
+    let override_list: Option<String> = r.try_get("override_list")?;
+    let override_by: Option<String> = r.try_get("override_by")?;
+    Ok(MessageDetail {
+        id: r.try_get("id")?,
+        message_id: r.try_get("message_id")?,
+        source: r.try_get("source")?,
+        arrival: arrival.as_deref().and_then(time),
+        stored_at: stored.as_deref().and_then(time),
+        state: r.try_get("state")?,
+        from_address: r.try_get("from_address")?,
+        subject: r.try_get("subject")?,
+        conversation_id: r.try_get("conversation_id")?,
+        kind: r.try_get("kind")?,
+        lang: r.try_get("lang")?,
+        outcome: r.try_get("outcome")?,
+        list_number: r.try_get("list_number")?,
+        reply_template: r.try_get("reply_template")?,
+        access_request_id: r.try_get("access_request_id")?,
+        report_json: r.try_get("report_json")?,
+        list_override: override_list.zip(override_by),
+    })
+}
+
+fn parsed_line_from(r: &sqlx::sqlite::SqliteRow) -> Result<ParsedLineRow> {
+    Ok(ParsedLineRow {
+        id: r.try_get("id")?,
+        message: r.try_get("message")?,
+        attachment: r.try_get("attachment")?,
+        sheet: r.try_get("sheet")?,
+        row_number: r.try_get("row_number")?,
+        national_id: r.try_get("national_id")?,
+        birth_date: r.try_get("birth_date")?,
+        name: r.try_get("name")?,
+        member_number: r.try_get("member_number")?,
+        employee_number: r.try_get("employee_number")?,
+        amount_ore: r.try_get("amount_ore")?,
+        end_date: r.try_get("end_date")?,
+        comment: r.try_get("comment")?,
+        match_status: r.try_get("match_status")?,
+        matched_member: r.try_get("matched_member")?,
+    })
+}
+
+fn outbox_info_from(r: &sqlx::sqlite::SqliteRow) -> Result<OutboxInfo> {
+    let created: Option<String> = r.try_get("created_at")?;
+    let sent: Option<String> = r.try_get("sent_at")?;
+    Ok(OutboxInfo {
+        id: r.try_get("id")?,
+        message: r.try_get("message")?,
+        template: r.try_get("template")?,
+        to_address: r.try_get("to_address")?,
+        subject: r.try_get("subject")?,
+        message_id: r.try_get("message_id")?,
+        state: r.try_get("state")?,
+        attempts: r.try_get("attempts")?,
+        last_error: r.try_get("last_error")?,
+        created_at: created.as_deref().and_then(time),
+        sent_at: sent.as_deref().and_then(time),
+    })
+}
+
+async fn insert_audit(
+    tx: &mut Transaction<'_, Sqlite>,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    before: Option<&str>,
+    after: Option<&str>,
+) -> Result<()> {
+    sqlx::query("INSERT INTO audit_log (at, actor, action, subject, before, after) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(now())
+        .bind(actor)
+        .bind(action)
+        .bind(subject)
+        .bind(before)
+        .bind(after)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The dead-letter flags `mark_failed` raised for this outbox row (detail `outbox N: …`).
+async fn resolve_dead_letter_flags(
+    tx: &mut Transaction<'_, Sqlite>,
+    outbox: i64,
+    actor: &str,
+    note: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE flags SET status = 'resolved', resolved_by = ?, resolved_at = ?, note = ?
+         WHERE kind = 'dead_letter' AND status = 'open' AND detail LIKE ?",
+    )
+    .bind(actor)
+    .bind(now())
+    .bind(note)
+    .bind(format!("outbox {outbox}:%"))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
