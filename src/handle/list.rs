@@ -294,8 +294,15 @@ async fn gather_evidence(
         submitted_lines: parsed.lines.len(),
         ..Default::default()
     };
+    // A list staff moved this mail to wins over everything the mail says.
+    let staff_choice = store
+        .message_detail(cx.message)
+        .await?
+        .and_then(|d| d.list_override)
+        .map(|(list, _by)| list);
     // List numbers: the attachment, the thread token, then subject/body/file names.
-    let mut numbers: Vec<String> = parsed.list_number.iter().cloned().collect();
+    let mut numbers: Vec<String> = staff_choice.into_iter().collect();
+    numbers.extend(parsed.list_number.iter().cloned());
     if let Some(token) = &cx.class.references.thread_token {
         if let Some(n) = token.strip_prefix("TL-") {
             numbers.push(n.to_string());
