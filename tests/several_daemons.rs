@@ -81,6 +81,8 @@ fn three_daemons_one_killed_every_message_one_outcome_every_reply_once() {
             .env("TREKKPOST_IMPORT_DIR", crate_dir().join("examples/world"))
             .env("TREKKPOST__DAEMON__POLL_INTERVAL_SECS", "1")
             .env("TREKKPOST__DAEMON__LEASE_SECS", "3")
+            // Each daemon serves the staff UI on a port of its own.
+            .env("TREKKPOST__WEB__BIND", "127.0.0.1:0")
             // Copies of one mail come from one sender: let every one be answered.
             .env(
                 "TREKKPOST__RULES__MAX_REPLIES_PER_ADDRESS_PER_DAY",
@@ -108,6 +110,12 @@ fn three_daemons_one_killed_every_message_one_outcome_every_reply_once() {
     while done() < kill_at {
         assert!(Instant::now() < deadline, "daemons made no progress");
         std::thread::sleep(Duration::from_millis(20));
+    }
+    for child in daemons.0.iter_mut().flatten() {
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "a daemon died early"
+        );
     }
     if let Some(mut victim) = daemons.0[1].take() {
         victim.kill().expect("kill daemon");

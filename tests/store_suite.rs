@@ -278,6 +278,14 @@ async fn job_runs(store: &impl Store) {
         store.last_job_tick("reminder_overdue").await.expect("tick"),
         Some(tick)
     );
+    // Two daemons serving the same tick at the same moment: exactly one records it.
+    let next = tick + Duration::days(1);
+    let (five, six) = ([reply(5, "s@union.example")], [reply(6, "s@union.example")]);
+    let (a, b) = tokio::join!(
+        store.record_job_run("staff_digest", next, next, &[], &five),
+        store.record_job_run("staff_digest", next, next, &[], &six),
+    );
+    assert!(a.expect("first") ^ b.expect("second"), "one run per tick");
     let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 15).expect("date");
     let overdue = store.overdue_candidates(date).await.expect("overdue");
     let c = overdue
@@ -360,7 +368,7 @@ async fn leases(store: &impl Store) {
         .claim_outbox("two", now, until, 10)
         .await
         .expect("claim outbox");
-    assert_eq!(rest.len(), 2, "the other pending rows");
+    assert_eq!(rest.len(), 3, "the other pending rows");
     assert!(rest.iter().all(|r| r.id != rows[0].id));
     assert!(store
         .claim_outbox("three", now, until, 10)
@@ -372,7 +380,7 @@ async fn leases(store: &impl Store) {
         .claim_outbox("three", after, after + Duration::seconds(30), 10)
         .await
         .expect("take over");
-    assert_eq!(taken.len(), 2, "sent rows are never handed out again");
+    assert_eq!(taken.len(), 3, "sent rows are never handed out again");
 }
 
 async fn suite(store: &impl Store) {
