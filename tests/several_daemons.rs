@@ -1,6 +1,6 @@
 //! Several daemons on one PostgreSQL database and one mailbox (issue 8): three `trekkpost run`
-//! processes share 300 messages, one is killed mid-run; every message gets exactly one
-//! outcome and every reply is delivered exactly once.
+//! processes share 300 messages, and a daemon is killed at three random moments (replaced
+//! twice); every message gets exactly one outcome and every reply is delivered exactly once.
 mod common;
 
 use common::{crate_dir, files_in, pg::PgDb};
@@ -64,7 +64,7 @@ fn scalar(rt: &tokio::runtime::Runtime, url: &str, sql: &str) -> Vec<(String, i6
 }
 
 #[test]
-fn three_daemons_one_killed_every_message_one_outcome_every_reply_once() {
+fn three_daemons_killed_at_random_every_message_one_outcome_every_reply_once() {
     let Some(db) = PgDb::create() else { return };
     let dir = tempfile::tempdir().expect("tempdir");
     let (mailbox, outbox) = (dir.path().join("mailbox"), dir.path().join("outbox"));
@@ -104,22 +104,32 @@ fn three_daemons_one_killed_every_message_one_outcome_every_reply_once() {
         .map_or(0, |(_, n)| *n)
     };
 
-    // Kill one daemon (SIGKILL: no chance to finish) at a moment somewhere in the run.
-    let kill_at = 20 + (rand::random::<u64>() % 150) as i64;
+    // Kill a daemon (SIGKILL: no chance to finish) at random moments of the run; the first
+    // two are replaced by a fresh daemon, the last is not.
+    let mut moments: Vec<i64> = (0..3)
+        .map(|_| 10 + (rand::random::<u64>() % 200) as i64)
+        .collect();
+    moments.sort_unstable();
     let deadline = Instant::now() + Duration::from_secs(300);
-    while done() < kill_at {
-        assert!(Instant::now() < deadline, "daemons made no progress");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    for child in daemons.0.iter_mut().flatten() {
-        assert!(
-            child.try_wait().expect("wait").is_none(),
-            "a daemon died early"
-        );
-    }
-    if let Some(mut victim) = daemons.0[1].take() {
-        victim.kill().expect("kill daemon");
-        victim.wait().expect("reap daemon");
+    for (round, kill_at) in moments.iter().enumerate() {
+        while done() < *kill_at {
+            assert!(Instant::now() < deadline, "daemons made no progress");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        for child in daemons.0.iter_mut().flatten() {
+            assert!(
+                child.try_wait().expect("wait").is_none(),
+                "a daemon died early"
+            );
+        }
+        let slot = (rand::random::<u64>() % 3) as usize;
+        if let Some(mut victim) = daemons.0[slot].take() {
+            victim.kill().expect("kill daemon");
+            victim.wait().expect("reap daemon");
+        }
+        if round < 2 {
+            daemons.0[slot] = Some(start());
+        }
     }
 
     // The others finish the mailbox, taking over the dead daemon's leases, and send every reply.
