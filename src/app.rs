@@ -12,7 +12,12 @@ use std::sync::Arc;
 pub async fn open_store(settings: &Settings) -> Result<AnyStore> {
     AnyStore::open(&settings.database.url)
         .await
-        .with_context(|| format!("cannot open the database {}", settings.database.url))
+        .with_context(|| {
+            format!(
+                "cannot open the database {}",
+                crate::store::any::redacted_url(&settings.database.url)
+            )
+        })
 }
 
 pub async fn run_daemon(settings: &Settings, once: bool) -> Result<ExitCode> {

@@ -28,6 +28,24 @@ impl Backend {
     }
 }
 
+/// The URL with its password (if any) replaced, for messages and logs.
+pub fn redacted_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{path}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
 impl AnyStore {
     /// Open (and migrate) the database a `sqlite:` or `postgres://` URL names.
     pub async fn open(url: &str) -> Result<AnyStore> {
@@ -213,4 +231,31 @@ delegate! {
         until: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<OutboxRow>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backends_by_url_and_passwords_kept_out_of_messages() {
+        assert_eq!(
+            Backend::of_url("sqlite://var/x.sqlite"),
+            Some(Backend::Sqlite)
+        );
+        assert_eq!(
+            Backend::of_url("postgresql://h/db"),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(Backend::of_url("mysql://h/db"), None);
+        assert_eq!(
+            redacted_url("postgres://trek:s3cret@db.example:5432/trek?sslmode=require"),
+            "postgres://trek:***@db.example:5432/trek?sslmode=require"
+        );
+        assert_eq!(redacted_url("postgres://trek@db/x"), "postgres://trek@db/x");
+        assert_eq!(
+            redacted_url("sqlite://var/x.sqlite"),
+            "sqlite://var/x.sqlite"
+        );
+    }
 }

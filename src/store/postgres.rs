@@ -5,8 +5,9 @@ use super::*;
 use crate::classify::AccessFields;
 use crate::decide::access::AccessStatus;
 use crate::import::{ImportBatch, PaymentFormat};
-use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
-use sqlx::{Postgres, Row, Transaction};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
+use sqlx::{Connection, Postgres, Row, Transaction};
+use std::str::FromStr;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -37,10 +38,14 @@ fn sha256_hex(bytes: &[u8]) -> String {
 impl PostgresStore {
     /// Connect and migrate (the database must exist).
     pub async fn open(url: &str) -> Result<PostgresStore> {
+        let options = PgConnectOptions::from_str(url)?;
+        // One plain connection first: a wrong host or password is reported as such at once,
+        // not as a pool timeout half a minute later.
+        PgConnection::connect_with(&options).await?.close().await?;
         let pool = PgPoolOptions::new()
             .max_connections(4)
             .acquire_timeout(std::time::Duration::from_secs(30))
-            .connect(url)
+            .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
         Ok(PostgresStore { pool })
