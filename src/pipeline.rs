@@ -110,29 +110,49 @@ impl<'a, S: Store> Pipeline<'a, S> {
                 .ok_or(PipelineError::MissingRaw(id))?;
             let row = self.store.message(id).await?;
             let source = row.map(|r| r.source).unwrap_or_default();
-            // A panic in a third-party reader must not take the daemon down: the message is
-            // given to staff instead, with exactly one outcome.
-            let decided = AssertUnwindSafe(async {
-                match mime::parse_mail(&raw) {
-                    Ok(mail) => self.decide(id, &mail).await,
-                    Err(e) => Ok(unreadable_message(&e.to_string(), &source)),
+            // leases: another daemon may commit something this outcome rests on (a list
+            // confirmed) while it is decided; then it is decided again, on the new facts.
+            let mut attempts = 0;
+            loop {
+                attempts += 1;
+                match self.decide_and_commit(id, &raw, &source).await {
+                    Err(PipelineError::Store(StoreError::Conflict(why))) if attempts < 3 => {
+                        info!(%why, "deciding again");
+                    }
+                    other => return other,
                 }
-            })
-            .catch_unwind()
-            .await;
-            let write = match decided {
-                Ok(result) => result?,
-                Err(_) => {
-                    warn!("processing panicked; flagged for staff");
-                    unreadable_message("processing failed unexpectedly", &source)
-                }
-            };
-            info!(kind = %write.kind, outcome = %write.outcome, "outcome");
-            self.store.commit_outcome(id, &write).await?;
-            Ok(())
+            }
         }
         .instrument(span)
         .await
+    }
+
+    async fn decide_and_commit(
+        &self,
+        id: i64,
+        raw: &[u8],
+        source: &str,
+    ) -> Result<(), PipelineError> {
+        // A panic in a third-party reader must not take the daemon down: the message is
+        // given to staff instead, with exactly one outcome.
+        let decided = AssertUnwindSafe(async {
+            match mime::parse_mail(raw) {
+                Ok(mail) => self.decide(id, &mail).await,
+                Err(e) => Ok(unreadable_message(&e.to_string(), source)),
+            }
+        })
+        .catch_unwind()
+        .await;
+        let write = match decided {
+            Ok(result) => result?,
+            Err(_) => {
+                warn!("processing panicked; flagged for staff");
+                unreadable_message("processing failed unexpectedly", source)
+            }
+        };
+        info!(kind = %write.kind, outcome = %write.outcome, "outcome");
+        self.store.commit_outcome(id, &write).await?;
+        Ok(())
     }
 
     async fn decide(&self, id: i64, mail: &Mail) -> Result<OutcomeWrite, PipelineError> {

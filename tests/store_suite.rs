@@ -152,6 +152,15 @@ async fn messages_and_outcomes(store: &impl Store) {
         ..Default::default()
     };
     store.commit_outcome(a.id, &write).await.expect("commit");
+    // Another message decided to confirm the same list meanwhile: it must decide again.
+    let mut rival = write.clone();
+    rival.outbox = vec![reply(7, "x@example.com")];
+    rival.conversation_ids = vec![];
+    let conflict = store.commit_outcome(b.id, &rival).await;
+    assert!(
+        matches!(conflict, Err(trekkpost::store::StoreError::Conflict(_))),
+        "{conflict:?}"
+    );
     // A second outcome for the same message writes nothing.
     let mut other = write.clone();
     other.outbox = vec![reply(2, "x@example.com")];

@@ -26,6 +26,9 @@ pub enum StoreError {
     },
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    /// What an outcome was decided on changed meanwhile (another daemon): decide again.
+    #[error("changed while deciding: {0}")]
+    Conflict(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -961,6 +961,20 @@ impl Store for PostgresStore {
                 .bind(list)
                 .execute(&mut *tx)
                 .await?;
+            // leases: another daemon's message confirmed this list since it was decided.
+            let by: Option<Option<i64>> =
+                sqlx::query_scalar("SELECT submitted_message FROM lists WHERE list_number = $1")
+                    .bind(list)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(Some(other)) = by {
+                if other != message {
+                    tx.rollback().await?;
+                    return Err(StoreError::Conflict(format!(
+                        "list {list} was confirmed by message {other}"
+                    )));
+                }
+            }
         }
         for o in &w.outbox {
             insert_outbox(&mut tx, Some(message), o, &at).await?;
