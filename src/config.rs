@@ -52,6 +52,14 @@ pub struct Settings {
     pub parse: crate::parse::ParseLimits,
     /// The staff triage UI.
     pub web: WebSettings,
+    // transport
+    /// The union's mailbox, when `source.kind = "imap"`.
+    pub imap: ImapSettings,
+    /// The server replies go out through, when `sink.kind = "smtp"`.
+    pub smtp: SmtpSettings,
+    /// Passwords: only from the environment or a file, never from the TOML.
+    #[serde(skip)]
+    pub secrets: Secrets,
 }
 
 #[derive(Clone, Deserialize)]
@@ -135,6 +143,27 @@ pub struct ScheduleSettings {
     pub needs_info_after_days: i64,
 }
 
+// transport
+/// How a connection to a mail server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    /// TLS from the first byte (IMAPS 993, SMTPS 465).
+    Tls,
+    /// Plain first, then STARTTLS before anything is said (IMAP 143, submission 587).
+    Starttls,
+    /// No TLS: accepted only for a loopback host.
+    Plain,
+}
+
+/// How trekkpost logs in to the IMAP server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImapAuth {
+    Login,
+    Plain,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebSettings {
@@ -144,6 +173,119 @@ pub struct WebSettings {
     pub session_idle_minutes: i64,
     pub login_max_failures: u32,
     pub login_window_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImapSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    /// Extra CA certificates (PEM) trusted besides the public roots; empty for none.
+    pub ca_file: PathBuf,
+    /// Name the server's certificate must carry; empty: `host`.
+    pub tls_name: String,
+    pub user: String,
+    /// "login" (the LOGIN command) or "plain" (AUTHENTICATE PLAIN).
+    pub auth: ImapAuth,
+    /// First line is the password (else `TREKKPOST_IMAP_PASSWORD`); empty for none.
+    pub password_file: PathBuf,
+    pub mailbox: String,
+    pub processed_folder: String,
+    pub failed_folder: String,
+    /// Where copies of our own sent replies (see `smtp.copy_to_self`) are filed.
+    pub sent_folder: String,
+    pub batch_size: u32,
+    pub max_message_bytes: u32,
+    pub command_timeout_secs: u64,
+    pub idle: bool,
+    pub idle_renew_secs: u64,
+    /// IDLE is also ended after this long without a word from the server: a dead
+    /// connection is found then (servers send keep-alives every few minutes).
+    pub idle_silence_secs: u64,
+    pub poll_interval_secs: u64,
+    pub reconnect_base_secs: u64,
+    pub reconnect_max_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub ca_file: PathBuf,
+    pub tls_name: String,
+    /// Empty: no AUTH.
+    pub user: String,
+    /// First line is the password (else `TREKKPOST_SMTP_PASSWORD`); empty for none.
+    pub password_file: PathBuf,
+    pub connect_timeout_secs: u64,
+    pub send_timeout_secs: u64,
+    /// After a failure to reach the server, further sends in this pause fail at once
+    /// instead of each waiting for its own timeout.
+    pub unreachable_pause_secs: u64,
+    /// Also send every reply to `mail.address`: the copy lands in our own mailbox, proves the
+    /// server accepted the reply (a send cut short by a crash is then not sent twice), and
+    /// the IMAP source files it in `imap.sent_folder`.
+    pub copy_to_self: bool,
+    /// How long a send cut short by a crash waits for its copy before it is sent again.
+    pub in_doubt_secs: i64,
+}
+
+/// A password: never printed, never logged.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Secrets {
+    pub imap_password: Option<Secret>,
+    pub smtp_password: Option<Secret>,
+}
+
+/// Environment variables holding secrets (read, never written into the settings table).
+const SECRET_ENV: [&str; 2] = ["TREKKPOST_IMAP_PASSWORD", "TREKKPOST_SMTP_PASSWORD"];
+
+fn read_secret_file(path: &Path, what: &str) -> Result<Option<Secret>, ConfigError> {
+    if path.as_os_str().is_empty() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let line = text.lines().next().unwrap_or("").trim_end_matches('\r');
+    if line.is_empty() {
+        return Err(ConfigError::Invalid(format!(
+            "{what}: {} is empty",
+            path.display()
+        )));
+    }
+    Ok(Some(Secret::new(line)))
+}
+
+/// A host plain text may go to: the loopback interface only.
+pub fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .map(|ip| ip.is_loopback())
+            .unwrap_or(false)
 }
 
 impl Settings {
@@ -164,7 +306,16 @@ impl Settings {
             })?;
             merge(&mut table, parse_table(&text, &path.display().to_string())?);
         }
+        let mut env_secrets = Secrets::default();
         for (name, value) in env {
+            if name == SECRET_ENV[0] {
+                env_secrets.imap_password = Some(Secret::new(value));
+                continue;
+            }
+            if name == SECRET_ENV[1] {
+                env_secrets.smtp_password = Some(Secret::new(value));
+                continue;
+            }
             if let Some((_, keys)) = SHORT_ENV.iter().find(|(n, _)| *n == name) {
                 set_path(&mut table, keys, toml::Value::String(value))?;
             } else if let Some(rest) = name.strip_prefix(ENV_PREFIX) {
@@ -173,26 +324,44 @@ impl Settings {
                 set_path(&mut table, &keys, env_value(&value))?;
             }
         }
-        let settings: Settings = toml::Value::Table(table)
+        let mut settings: Settings = toml::Value::Table(table)
             .try_into()
             .map_err(|e: toml::de::Error| ConfigError::Invalid(e.to_string()))?;
+        // A file wins over the environment only when the environment says nothing.
+        settings.secrets = Secrets {
+            imap_password: match env_secrets.imap_password {
+                Some(s) => Some(s),
+                None if settings.source.kind == "imap" => {
+                    read_secret_file(&settings.imap.password_file, "imap.password_file")?
+                }
+                None => None,
+            },
+            smtp_password: match env_secrets.smtp_password {
+                Some(s) => Some(s),
+                None if settings.sink.kind == "smtp" => {
+                    read_secret_file(&settings.smtp.password_file, "smtp.password_file")?
+                }
+                None => None,
+            },
+        };
         settings.validate()?;
         Ok(settings)
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        if self.source.kind != "local" {
+        if !matches!(self.source.kind.as_str(), "local" | "imap") {
             return Err(ConfigError::Invalid(format!(
-                "source.kind `{}` is not supported (use \"local\")",
+                "source.kind `{}` is not supported (use \"local\" or \"imap\")",
                 self.source.kind
             )));
         }
-        if self.sink.kind != "dir" {
+        if !matches!(self.sink.kind.as_str(), "dir" | "smtp") {
             return Err(ConfigError::Invalid(format!(
-                "sink.kind `{}` is not supported (use \"dir\")",
+                "sink.kind `{}` is not supported (use \"dir\" or \"smtp\")",
                 self.sink.kind
             )));
         }
+        self.validate_transport()?;
         if crate::store::any::Backend::of_url(&self.database.url).is_none() {
             return Err(ConfigError::Invalid(
                 "database.url must be a sqlite: or postgres:// URL".to_string(),
@@ -241,6 +410,65 @@ impl Settings {
             return Err(ConfigError::Invalid(
                 "mail.address must be an e-mail address".to_string(),
             ));
+        }
+        Ok(())
+    }
+}
+
+// transport
+impl Settings {
+    fn validate_transport(&self) -> Result<(), ConfigError> {
+        let invalid = |m: String| Err(ConfigError::Invalid(m));
+        if self.source.kind == "imap" {
+            let i = &self.imap;
+            if i.host.is_empty() || i.user.is_empty() {
+                return invalid("imap.host and imap.user must be set".into());
+            }
+            if i.security == Security::Plain && !is_loopback(&i.host) {
+                return invalid(format!(
+                    "imap.security = \"plain\" is only allowed for a loopback host, not {}",
+                    i.host
+                ));
+            }
+            if self.secrets.imap_password.is_none() {
+                return invalid(
+                    "the IMAP password is missing: set TREKKPOST_IMAP_PASSWORD or imap.password_file"
+                        .into(),
+                );
+            }
+            if i.batch_size == 0 || i.command_timeout_secs == 0 || i.poll_interval_secs == 0 {
+                return invalid(
+                    "imap.batch_size, imap.command_timeout_secs and imap.poll_interval_secs must be ≥ 1"
+                        .into(),
+                );
+            }
+            // Servers drop an IDLE after 30 minutes; it must be renewed before.
+            if i.idle_renew_secs == 0 || i.idle_renew_secs > 29 * 60 {
+                return invalid("imap.idle_renew_secs must be between 1 and 1740".into());
+            }
+        }
+        if self.sink.kind == "smtp" {
+            let s = &self.smtp;
+            if s.host.is_empty() {
+                return invalid("smtp.host must be set".into());
+            }
+            if s.security == Security::Plain && !is_loopback(&s.host) {
+                return invalid(format!(
+                    "smtp.security = \"plain\" is only allowed for a loopback host, not {}",
+                    s.host
+                ));
+            }
+            if !s.user.is_empty() && self.secrets.smtp_password.is_none() {
+                return invalid(
+                    "the SMTP password is missing: set TREKKPOST_SMTP_PASSWORD or smtp.password_file"
+                        .into(),
+                );
+            }
+            if s.send_timeout_secs == 0 || s.connect_timeout_secs == 0 {
+                return invalid(
+                    "smtp.send_timeout_secs and smtp.connect_timeout_secs must be ≥ 1".into(),
+                );
+            }
         }
         Ok(())
     }
@@ -344,5 +572,77 @@ mod tests {
             Settings::load_with_env(None, env(&[("TREKKPOST__RULES__TOO_LATE_DAYS", "soon")]))
                 .expect_err("must fail");
         assert!(err.to_string().contains("too_late_days"), "{err}");
+    }
+
+    // transport
+    fn imap_env(extra: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut v = env(&[
+            ("TREKKPOST__SOURCE__KIND", "imap"),
+            ("TREKKPOST__SINK__KIND", "smtp"),
+            ("TREKKPOST__IMAP__HOST", "127.0.0.1"),
+            ("TREKKPOST__SMTP__HOST", "localhost"),
+            ("TREKKPOST_IMAP_PASSWORD", "imap-secret"),
+            ("TREKKPOST_SMTP_PASSWORD", "smtp-secret"),
+        ]);
+        v.extend(env(extra));
+        v
+    }
+
+    #[test]
+    fn passwords_come_from_the_environment_and_are_never_printed() {
+        let s = Settings::load_with_env(None, imap_env(&[])).expect("config");
+        assert_eq!(
+            s.secrets.imap_password.as_ref().map(Secret::expose),
+            Some("imap-secret")
+        );
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("imap-secret") && !printed.contains("smtp-secret"));
+        // Nowhere else: a password key in the settings is refused.
+        let err = Settings::load_with_env(None, imap_env(&[("TREKKPOST__IMAP__PASSWORD", "x")]))
+            .expect_err("must fail");
+        assert!(err.to_string().contains("password"), "{err}");
+    }
+
+    #[test]
+    fn password_file_and_missing_password() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("pw");
+        std::fs::write(&file, "from-file\n").expect("write");
+        let path = file.display().to_string();
+        let mut e = imap_env(&[("TREKKPOST__IMAP__PASSWORD_FILE", &path)]);
+        e.retain(|(k, _)| k != "TREKKPOST_IMAP_PASSWORD");
+        let s = Settings::load_with_env(None, e.clone()).expect("config");
+        assert_eq!(
+            s.secrets.imap_password.as_ref().map(Secret::expose),
+            Some("from-file")
+        );
+        e.retain(|(k, _)| k != "TREKKPOST__IMAP__PASSWORD_FILE");
+        let err = Settings::load_with_env(None, e).expect_err("must fail");
+        assert!(err.to_string().contains("IMAP password"), "{err}");
+    }
+
+    #[test]
+    fn plain_text_only_to_loopback() {
+        let ok = Settings::load_with_env(None, imap_env(&[("TREKKPOST__IMAP__SECURITY", "plain")]));
+        assert!(ok.is_ok(), "{ok:?}");
+        let err = Settings::load_with_env(
+            None,
+            imap_env(&[
+                ("TREKKPOST__IMAP__SECURITY", "plain"),
+                ("TREKKPOST__IMAP__HOST", "imap.union.example"),
+            ]),
+        )
+        .expect_err("must fail");
+        assert!(err.to_string().contains("loopback"), "{err}");
+        let err = Settings::load_with_env(
+            None,
+            imap_env(&[
+                ("TREKKPOST__SMTP__SECURITY", "plain"),
+                ("TREKKPOST__SMTP__HOST", "10.0.0.1"),
+            ]),
+        )
+        .expect_err("must fail");
+        assert!(err.to_string().contains("loopback"), "{err}");
+        assert!(is_loopback("::1") && is_loopback("localhost") && !is_loopback("example.org"));
     }
 }

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use trekkpost::config::Settings;
 use trekkpost::pipeline;
-use trekkpost::sink::dir::DirSink;
 use trekkpost::store::{AnyStore, Store};
 
 /// trekkpost: reads the union's trekkliste mailbox, answers employers, and puts what needs a
@@ -65,6 +64,11 @@ enum Command {
     },
     /// Validate the configuration and print it.
     CheckConfig,
+    /// Health: mailbox connected or not, last poll, mails waiting, outbox backlog, dead letters.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
     /// Winorg trekksentral access requests: list, approve, reject, export.
     Access {
         #[command(subcommand)]
@@ -175,6 +179,7 @@ fn run() -> Result<ExitCode> {
             Command::Access { action } => access(&settings, action).await,
             Command::Staff { action } => staff(&settings, action).await,
             Command::Remind { at, dry_run } => remind(&settings, at.as_deref(), dry_run).await,
+            Command::Status { json } => trekkpost::app::status(&settings, json).await,
             Command::Migrate => {
                 let store = trekkpost::app::open_store(&settings).await?;
                 println!("the {:?} database is up to date", store.backend());
@@ -323,7 +328,8 @@ async fn db_copy(from: &str, to: &str) -> Result<ExitCode> {
 }
 
 async fn drain(settings: &Settings, store: &AnyStore) -> Result<()> {
-    let sink = DirSink::new(&settings.sink.path);
+    // The configured sink: with sink.kind = "smtp" staff decisions are mailed, not filed.
+    let sink = trekkpost::app::AnySink::from_settings(settings, store)?;
     pipeline::drain_outbox(store, &sink, settings)
         .await
         .context("outbox")?;

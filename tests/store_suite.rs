@@ -392,12 +392,87 @@ async fn leases(store: &impl Store) {
     assert_eq!(taken.len(), 3, "sent rows are never handed out again");
 }
 
+async fn transport(store: &impl Store) {
+    assert_eq!(store.imap_state("INBOX").await.expect("state"), None);
+    store.set_imap_state("INBOX", 7, 41).await.expect("set");
+    store
+        .set_imap_state("INBOX", 7, u32::MAX)
+        .await
+        .expect("set");
+    assert_eq!(
+        store.imap_state("INBOX").await.expect("state"),
+        Some((7, u32::MAX))
+    );
+    let row = store
+        .due_outbox(Utc::now() + Duration::days(30), 1)
+        .await
+        .expect("due")
+        .into_iter()
+        .next()
+        .expect("a pending reply");
+    assert_eq!(
+        store
+            .outbox_id_by_message_id(&row.message_id)
+            .await
+            .expect("by id"),
+        Some(row.id)
+    );
+    assert!(store.next_outbox_attempt().await.expect("next").is_some());
+    store.smtp_journal_started(row.id).await.expect("started");
+    assert_eq!(
+        store.smtp_in_doubt().await.expect("in doubt"),
+        vec![(row.id, row.message_id.clone())]
+    );
+    store.smtp_journal_accepted(row.id).await.expect("accepted");
+    store
+        .smtp_journal_started(row.id)
+        .await
+        .expect("started again");
+    store.smtp_journal_clear(row.id).await.expect("clear");
+    let (state, _) = store
+        .smtp_journal(row.id)
+        .await
+        .expect("journal")
+        .expect("kept");
+    assert_eq!(state, "accepted", "an accepted send stays accepted");
+    assert!(store.smtp_in_doubt().await.expect("in doubt").is_empty());
+    let status = trekkpost::store::TransportStatus {
+        connected: true,
+        last_poll: Some(Utc::now()),
+        waiting: Some(3),
+        last_error: None,
+        updated_at: None,
+    };
+    store
+        .set_transport_status("source", &status)
+        .await
+        .expect("status");
+    let down = trekkpost::store::TransportStatus {
+        connected: false,
+        last_error: Some("timeout".into()),
+        ..Default::default()
+    };
+    store
+        .set_transport_status("source", &down)
+        .await
+        .expect("status");
+    let got = store
+        .transport_status("source")
+        .await
+        .expect("status")
+        .expect("row");
+    assert!(!got.connected);
+    assert_eq!(got.waiting, Some(3), "kept from the last poll");
+    assert_eq!(got.last_error.as_deref(), Some("timeout"));
+}
+
 async fn suite(store: &impl Store) {
     reference_data(store).await;
     messages_and_outcomes(store).await;
     outbox_states(store).await;
     job_runs(store).await;
     leases(store).await;
+    transport(store).await;
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
-//! Where replies go. One trait; `dir` writes `.eml` files (SMTP is added beside it).
+//! Where replies go. One trait; `dir` writes `.eml` files, `smtp` sends them.
 pub mod dir;
+pub mod smtp;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SinkError {

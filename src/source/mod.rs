@@ -1,5 +1,6 @@
-//! Where mail comes from. One trait; `local` reads a Maildir or a folder of `.eml` files
-//! (IMAP is added beside it).
+//! Where mail comes from. One trait; `local` reads a Maildir or a folder of `.eml` files,
+//! `imap` reads the union's mailbox.
+pub mod imap;
 pub mod local;
 
 /// One message as the source delivered it.
@@ -18,6 +19,17 @@ pub enum SourceError {
         #[source]
         source: std::io::Error,
     },
+    // transport
+    #[error("IMAP {what} failed: {detail}")]
+    Imap { what: &'static str, detail: String },
+    #[error("IMAP {0}: no answer within the deadline")]
+    Timeout(&'static str),
+    #[error("IMAP login refused: {0}")]
+    Auth(String),
+    #[error("IMAP configuration: {0}")]
+    Config(String),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }
 
 #[allow(async_fn_in_trait)]

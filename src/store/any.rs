@@ -216,6 +216,18 @@ delegate! {
     ) -> Result<()>;
     async fn outbox_eml(&self, id: i64) -> Result<Option<Vec<u8>>>;
     async fn session_purge(&self, before: DateTime<Utc>) -> Result<u64>;
+    // transport
+    async fn imap_state(&self, mailbox: &str) -> Result<Option<(u32, u32)>>;
+    async fn set_imap_state(&self, mailbox: &str, uid_validity: u32, last_uid: u32) -> Result<()>;
+    async fn outbox_id_by_message_id(&self, message_id: &str) -> Result<Option<i64>>;
+    async fn smtp_journal(&self, outbox_id: i64) -> Result<Option<(String, DateTime<Utc>)>>;
+    async fn smtp_journal_started(&self, outbox_id: i64) -> Result<()>;
+    async fn smtp_journal_accepted(&self, outbox_id: i64) -> Result<()>;
+    async fn smtp_in_doubt(&self) -> Result<Vec<(i64, String)>>;
+    async fn smtp_journal_clear(&self, outbox_id: i64) -> Result<()>;
+    async fn set_transport_status(&self, name: &str, status: &TransportStatus) -> Result<()>;
+    async fn next_outbox_attempt(&self) -> Result<Option<DateTime<Utc>>>;
+    async fn transport_status(&self, name: &str) -> Result<Option<TransportStatus>>;
     // leases
     async fn claim_messages(
         &self,

@@ -53,6 +53,9 @@ const ORDER: &[&str] = &[
     "staff",
     "staff_sessions",
     "staff_list_overrides",
+    "imap_state",
+    "smtp_journal",
+    "transport_status",
     // Last: a hold makes the outbox trigger hold rows inserted after it.
     "rerun_holds",
 ];

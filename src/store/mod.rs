@@ -249,6 +249,18 @@ pub struct ReminderWrite {
     pub subject_key: String,
 }
 
+// transport
+/// What the daemon last knew of one connection (`source` or `sink`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TransportStatus {
+    pub connected: bool,
+    pub last_poll: Option<DateTime<Utc>>,
+    /// Mails waiting in the mailbox at the last poll.
+    pub waiting: Option<i64>,
+    pub last_error: Option<String>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
 /// The store as the pipeline, the handlers and the commands use it.
 #[allow(async_fn_in_trait)]
 pub trait Store {
@@ -430,6 +442,26 @@ pub trait Store {
     async fn outbox_eml(&self, id: i64) -> Result<Option<Vec<u8>>>;
     /// Forget sessions unused since `before` (they can no longer be used anyway).
     async fn session_purge(&self, before: DateTime<Utc>) -> Result<u64>;
+
+    // transport
+    /// UIDVALIDITY and the last UID taken from an IMAP mailbox.
+    async fn imap_state(&self, mailbox: &str) -> Result<Option<(u32, u32)>>;
+    async fn set_imap_state(&self, mailbox: &str, uid_validity: u32, last_uid: u32) -> Result<()>;
+    /// The outbox row a Message-ID (without <>) belongs to.
+    async fn outbox_id_by_message_id(&self, message_id: &str) -> Result<Option<i64>>;
+    /// The send journal of an outbox row: `started` or `accepted`, and when it started.
+    async fn smtp_journal(&self, outbox_id: i64) -> Result<Option<(String, DateTime<Utc>)>>;
+    /// Record that a send begins (kept `accepted` when it already is).
+    async fn smtp_journal_started(&self, outbox_id: i64) -> Result<()>;
+    async fn smtp_journal_accepted(&self, outbox_id: i64) -> Result<()>;
+    /// Pending outbox rows whose send was cut short: (outbox id, Message-ID).
+    async fn smtp_in_doubt(&self) -> Result<Vec<(i64, String)>>;
+    /// Forget a send the server certainly did not take (kept when already `accepted`).
+    async fn smtp_journal_clear(&self, outbox_id: i64) -> Result<()>;
+    async fn set_transport_status(&self, name: &str, status: &TransportStatus) -> Result<()>;
+    /// When the earliest pending outbox row is due (the daemon wakes up for it).
+    async fn next_outbox_attempt(&self) -> Result<Option<DateTime<Utc>>>;
+    async fn transport_status(&self, name: &str) -> Result<Option<TransportStatus>>;
 
     // leases
     /// Claim up to `limit` stored messages without an outcome for `owner` until `until`:

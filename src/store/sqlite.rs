@@ -2102,6 +2102,166 @@ impl Store for SqliteStore {
                 .rows_affected(),
         )
     }
+
+    // transport
+    async fn imap_state(&self, mailbox: &str) -> Result<Option<(u32, u32)>> {
+        let row = sqlx::query("SELECT uid_validity, last_uid FROM imap_state WHERE mailbox = ?")
+            .bind(mailbox)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            None => Ok(None),
+            Some(r) => {
+                let v: i64 = r.try_get("uid_validity")?;
+                let u: i64 = r.try_get("last_uid")?;
+                let v = u32::try_from(v).map_err(|_| StoreError::Corrupt("uid_validity".into()))?;
+                let u = u32::try_from(u).map_err(|_| StoreError::Corrupt("last_uid".into()))?;
+                Ok(Some((v, u)))
+            }
+        }
+    }
+
+    async fn set_imap_state(&self, mailbox: &str, uid_validity: u32, last_uid: u32) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO imap_state (mailbox, uid_validity, last_uid, updated_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT(mailbox) DO UPDATE SET uid_validity = excluded.uid_validity,
+               last_uid = excluded.last_uid, updated_at = excluded.updated_at",
+        )
+        .bind(mailbox)
+        .bind(i64::from(uid_validity))
+        .bind(i64::from(last_uid))
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn outbox_id_by_message_id(&self, message_id: &str) -> Result<Option<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM outbox WHERE message_id = ?")
+                .bind(message_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn smtp_journal(&self, outbox_id: i64) -> Result<Option<(String, DateTime<Utc>)>> {
+        let row = sqlx::query("SELECT state, started_at FROM smtp_journal WHERE outbox_id = ?")
+            .bind(outbox_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            None => Ok(None),
+            Some(r) => {
+                let state: String = r.try_get("state")?;
+                let at: String = r.try_get("started_at")?;
+                let at = DateTime::parse_from_rfc3339(&at)
+                    .map_err(|e| StoreError::Corrupt(format!("smtp_journal.started_at: {e}")))?
+                    .with_timezone(&Utc);
+                Ok(Some((state, at)))
+            }
+        }
+    }
+
+    async fn smtp_journal_started(&self, outbox_id: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO smtp_journal (outbox_id, state, started_at) VALUES (?, 'started', ?)
+             ON CONFLICT(outbox_id) DO UPDATE SET started_at = excluded.started_at
+             WHERE smtp_journal.state = 'started'",
+        )
+        .bind(outbox_id)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn smtp_journal_accepted(&self, outbox_id: i64) -> Result<()> {
+        let at = now();
+        sqlx::query(
+            "INSERT INTO smtp_journal (outbox_id, state, started_at, accepted_at) VALUES (?, 'accepted', ?, ?)
+             ON CONFLICT(outbox_id) DO UPDATE SET state = 'accepted', accepted_at = excluded.accepted_at",
+        )
+        .bind(outbox_id)
+        .bind(&at)
+        .bind(&at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn smtp_in_doubt(&self) -> Result<Vec<(i64, String)>> {
+        let rows = sqlx::query(
+            "SELECT o.id, o.message_id FROM smtp_journal j JOIN outbox o ON o.id = j.outbox_id
+             WHERE j.state = 'started' AND o.state = 'pending' ORDER BY o.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("message_id")?)))
+            .collect()
+    }
+
+    async fn smtp_journal_clear(&self, outbox_id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM smtp_journal WHERE outbox_id = ? AND state = 'started'")
+            .bind(outbox_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn set_transport_status(&self, name: &str, status: &TransportStatus) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO transport_status (name, connected, last_poll, waiting, last_error, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT(name) DO UPDATE SET connected = excluded.connected,
+               last_poll = COALESCE(excluded.last_poll, transport_status.last_poll),
+               waiting = COALESCE(excluded.waiting, transport_status.waiting),
+               last_error = excluded.last_error, updated_at = excluded.updated_at",
+        )
+        .bind(name)
+        .bind(status.connected)
+        .bind(status.last_poll.map(|t| t.to_rfc3339()))
+        .bind(status.waiting)
+        .bind(status.last_error.as_deref())
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn next_outbox_attempt(&self) -> Result<Option<DateTime<Utc>>> {
+        let at: Option<String> =
+            sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(at
+            .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+            .map(|t| t.with_timezone(&Utc)))
+    }
+
+    async fn transport_status(&self, name: &str) -> Result<Option<TransportStatus>> {
+        let row = sqlx::query(
+            "SELECT connected, last_poll, waiting, last_error, updated_at FROM transport_status WHERE name = ?",
+        )
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        let time = |s: Option<String>| {
+            s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+                .map(|t| t.with_timezone(&Utc))
+        };
+        match row {
+            None => Ok(None),
+            Some(r) => Ok(Some(TransportStatus {
+                connected: r.try_get("connected")?,
+                last_poll: time(r.try_get("last_poll")?),
+                waiting: r.try_get("waiting")?,
+                last_error: r.try_get("last_error")?,
+                updated_at: time(r.try_get("updated_at")?),
+            })),
+        }
+    }
 }
 
 // web: row mappers and shared statements of the triage UI.
