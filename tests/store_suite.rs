@@ -384,6 +384,19 @@ async fn leases(store: &impl Store) {
         .await
         .expect("nothing left")
         .is_empty());
+    // A failed attempt gives the row back: another daemon (or the next run) retries it.
+    store
+        .mark_failed(rest[0].id, "timeout", now, false)
+        .await
+        .expect("failed");
+    let retried = store
+        .claim_outbox("four", now, until, 10)
+        .await
+        .expect("claim after a failure");
+    assert_eq!(
+        retried.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![rest[0].id]
+    );
     store.mark_sent(rows[0].id, now).await.expect("sent");
     let taken = store
         .claim_outbox("three", after, after + Duration::seconds(30), 10)

@@ -1071,8 +1071,11 @@ impl Store for PostgresStore {
         dead: bool,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        // leases: a failed attempt gives the row back; its retry time decides when it is
+        // tried again, by whichever daemon (or the next run) gets there.
         sqlx::query(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, state = $3 WHERE id = $4 AND state = 'pending'",
+            "UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, state = $3,
+               lease_owner = NULL, lease_until = NULL WHERE id = $4 AND state = 'pending'",
         )
         .bind(error)
         .bind(next_attempt.to_rfc3339())

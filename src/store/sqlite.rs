@@ -1072,8 +1072,11 @@ impl Store for SqliteStore {
         dead: bool,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        // leases: a failed attempt gives the row back; its retry time decides when it is
+        // tried again, by whichever daemon (or the next run) gets there.
         sqlx::query(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, state = ? WHERE id = ? AND state = 'pending'",
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, state = ?,
+               lease_owner = NULL, lease_until = NULL WHERE id = ? AND state = 'pending'",
         )
         .bind(error)
         .bind(next_attempt.to_rfc3339())
