@@ -7,17 +7,22 @@ use crate::sink::{Sink, SinkError};
 use crate::source::imap::{sleep_unless_stopped, ImapSource};
 use crate::source::local::LocalSource;
 use crate::source::{Incoming, Source, SourceError};
-use crate::store::{SqliteStore, Store};
+use crate::store::{AnyStore, Store};
 use anyhow::{Context as _, Result};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub async fn open_store(settings: &Settings) -> Result<SqliteStore> {
-    SqliteStore::open(&settings.database.url)
+pub async fn open_store(settings: &Settings) -> Result<AnyStore> {
+    AnyStore::open(&settings.database.url)
         .await
-        .with_context(|| format!("cannot open the database {}", settings.database.url))
+        .with_context(|| {
+            format!(
+                "cannot open the database {}",
+                crate::store::any::redacted_url(&settings.database.url)
+            )
+        })
 }
 
 pub async fn run_daemon(settings: &Settings, once: bool) -> Result<ExitCode> {
@@ -130,7 +135,7 @@ pub async fn run_daemon(settings: &Settings, once: bool) -> Result<ExitCode> {
 }
 
 /// web: bind now (a taken port fails the start loudly), serve until the daemon stops.
-async fn spawn_web(settings: &Settings, store: &SqliteStore, stop: Arc<AtomicBool>) -> Result<()> {
+async fn spawn_web(settings: &Settings, store: &AnyStore, stop: Arc<AtomicBool>) -> Result<()> {
     let web = crate::web::Application::build(settings.clone(), store.clone())
         .await
         .context("cannot start the staff web UI")?;

@@ -62,10 +62,19 @@ pub struct Settings {
     pub secrets: Secrets,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
     pub url: String,
+}
+
+/// `check-config` prints the settings: a PostgreSQL password in the URL stays out.
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &crate::store::any::redacted_url(&self.url))
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -110,6 +119,9 @@ pub struct RuleSettings {
 #[serde(deny_unknown_fields)]
 pub struct DaemonSettings {
     pub poll_interval_secs: u64,
+    /// How long a daemon holds a claimed message or outbox row; a dead daemon's claims are
+    /// taken over by another after this.
+    pub lease_secs: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -350,9 +362,9 @@ impl Settings {
             )));
         }
         self.validate_transport()?;
-        if !self.database.url.starts_with("sqlite:") {
+        if crate::store::any::Backend::of_url(&self.database.url).is_none() {
             return Err(ConfigError::Invalid(
-                "database.url must be a sqlite: URL".to_string(),
+                "database.url must be a sqlite: or postgres:// URL".to_string(),
             ));
         }
         if self.rules.too_late_days < 0 || self.rules.max_replies_per_address_per_day < 1 {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use trekkpost::config::Settings;
 use trekkpost::pipeline;
-use trekkpost::store::{SqliteStore, Store};
+use trekkpost::store::{AnyStore, Store};
 
 /// trekkpost: reads the union's trekkliste mailbox, answers employers, and puts what needs a
 /// person in front of staff.
@@ -74,10 +74,31 @@ enum Command {
         #[command(subcommand)]
         action: AccessAction,
     },
+    /// Create or update the database's tables (every command does this when it opens it).
+    Migrate,
+    /// Database tools.
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
+    },
     /// Staff accounts of the triage web UI.
     Staff {
         #[command(subcommand)]
         action: StaffAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum DbAction {
+    /// Copy everything into a new, empty database (e.g. SQLite to PostgreSQL), then compare
+    /// every table's row count and checksum. Stop the daemons first.
+    Copy {
+        /// The database to copy from (sqlite:… or postgres://…).
+        #[arg(long)]
+        from: String,
+        /// The database to copy into; created tables must be empty.
+        #[arg(long)]
+        to: String,
     },
 }
 
@@ -159,6 +180,14 @@ fn run() -> Result<ExitCode> {
             Command::Staff { action } => staff(&settings, action).await,
             Command::Remind { at, dry_run } => remind(&settings, at.as_deref(), dry_run).await,
             Command::Status { json } => trekkpost::app::status(&settings, json).await,
+            Command::Migrate => {
+                let store = trekkpost::app::open_store(&settings).await?;
+                println!("the {:?} database is up to date", store.backend());
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Db {
+                action: DbAction::Copy { from, to },
+            } => db_copy(&from, &to).await,
             Command::CheckConfig => {
                 println!("{settings:#?}");
                 println!("configuration is valid");
@@ -277,7 +306,28 @@ async fn access(settings: &Settings, action: AccessAction) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn drain(settings: &Settings, store: &SqliteStore) -> Result<()> {
+async fn db_copy(from: &str, to: &str) -> Result<ExitCode> {
+    let source = AnyStore::open(from)
+        .await
+        .context("cannot open the database to copy from")?;
+    let target = AnyStore::open(to)
+        .await
+        .context("cannot open the database to copy into")?;
+    let tables = trekkpost::store::copy::copy(&source, &target)
+        .await
+        .context("copy failed")?;
+    for t in &tables {
+        println!("{:<24} {:>8} rows  sha256 {}", t.table, t.rows, t.checksum);
+    }
+    println!(
+        "copied {} tables, {} rows; counts and checksums are equal on both sides",
+        tables.len(),
+        tables.iter().map(|t| t.rows).sum::<i64>()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn drain(settings: &Settings, store: &AnyStore) -> Result<()> {
     // The configured sink: with sink.kind = "smtp" staff decisions are mailed, not filed.
     let sink = trekkpost::app::AnySink::from_settings(settings, store)?;
     pipeline::drain_outbox(store, &sink, settings)

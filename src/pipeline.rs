@@ -61,13 +61,8 @@ impl<'a, S: Store> Pipeline<'a, S> {
         let mut summary = PassSummary::default();
         let incoming = source.fetch().await?;
         summary.seen = incoming.len();
-        let mut pending: Vec<(i64, Option<Incoming>)> = self
-            .store
-            .unprocessed_messages()
-            .await?
-            .into_iter()
-            .map(|id| (id, None))
-            .collect();
+        // What this pass fetched, by message: filed away once its outcome is committed.
+        let mut fetched: Vec<(i64, Incoming)> = Vec::new();
         for item in incoming {
             let head = mime::parse_mail(&item.bytes).ok();
             let message_id = head.as_ref().and_then(|m| m.message_id.clone());
@@ -78,19 +73,26 @@ impl<'a, S: Store> Pipeline<'a, S> {
                 .await?;
             if stored.done {
                 source.processed(&item).await?;
-            } else if let Some(entry) = pending.iter_mut().find(|(id, _)| *id == stored.id) {
-                entry.1 = Some(item);
             } else {
-                pending.push((stored.id, Some(item)));
+                fetched.push((stored.id, item));
             }
         }
-        for (id, item) in pending {
+        // Every stored message without an outcome (this pass's, a crash's, another daemon's
+        // whose lease ran out), one lease at a time so several daemons share the work.
+        loop {
             if stop() {
                 break;
             }
+            let now = Utc::now();
+            let claimed = self
+                .store
+                .claim_messages(lease_owner(), now, now + lease(self.settings), 1)
+                .await?;
+            let Some(&id) = claimed.first() else { break };
             self.process(id).await?;
             summary.processed += 1;
-            if let Some(item) = item {
+            if let Some(i) = fetched.iter().position(|(f, _)| *f == id) {
+                let (_, item) = fetched.swap_remove(i);
                 source.processed(&item).await?;
             }
         }
@@ -108,29 +110,49 @@ impl<'a, S: Store> Pipeline<'a, S> {
                 .ok_or(PipelineError::MissingRaw(id))?;
             let row = self.store.message(id).await?;
             let source = row.map(|r| r.source).unwrap_or_default();
-            // A panic in a third-party reader must not take the daemon down: the message is
-            // given to staff instead, with exactly one outcome.
-            let decided = AssertUnwindSafe(async {
-                match mime::parse_mail(&raw) {
-                    Ok(mail) => self.decide(id, &mail).await,
-                    Err(e) => Ok(unreadable_message(&e.to_string(), &source)),
+            // leases: another daemon may commit something this outcome rests on (a list
+            // confirmed) while it is decided; then it is decided again, on the new facts.
+            let mut attempts = 0;
+            loop {
+                attempts += 1;
+                match self.decide_and_commit(id, &raw, &source).await {
+                    Err(PipelineError::Store(StoreError::Conflict(why))) if attempts < 3 => {
+                        info!(%why, "deciding again");
+                    }
+                    other => return other,
                 }
-            })
-            .catch_unwind()
-            .await;
-            let write = match decided {
-                Ok(result) => result?,
-                Err(_) => {
-                    warn!("processing panicked; flagged for staff");
-                    unreadable_message("processing failed unexpectedly", &source)
-                }
-            };
-            info!(kind = %write.kind, outcome = %write.outcome, "outcome");
-            self.store.commit_outcome(id, &write).await?;
-            Ok(())
+            }
         }
         .instrument(span)
         .await
+    }
+
+    async fn decide_and_commit(
+        &self,
+        id: i64,
+        raw: &[u8],
+        source: &str,
+    ) -> Result<(), PipelineError> {
+        // A panic in a third-party reader must not take the daemon down: the message is
+        // given to staff instead, with exactly one outcome.
+        let decided = AssertUnwindSafe(async {
+            match mime::parse_mail(raw) {
+                Ok(mail) => self.decide(id, &mail).await,
+                Err(e) => Ok(unreadable_message(&e.to_string(), source)),
+            }
+        })
+        .catch_unwind()
+        .await;
+        let write = match decided {
+            Ok(result) => result?,
+            Err(_) => {
+                warn!("processing panicked; flagged for staff");
+                unreadable_message("processing failed unexpectedly", source)
+            }
+        };
+        info!(kind = %write.kind, outcome = %write.outcome, "outcome");
+        self.store.commit_outcome(id, &write).await?;
+        Ok(())
     }
 
     async fn decide(&self, id: i64, mail: &Mail) -> Result<OutcomeWrite, PipelineError> {
@@ -351,7 +373,10 @@ pub async fn drain_outbox(
 ) -> Result<usize, StoreError> {
     let mut sent = 0;
     loop {
-        let due = store.due_outbox(Utc::now(), 50).await?;
+        let now = Utc::now();
+        let due = store
+            .claim_outbox(lease_owner(), now, now + lease(settings), 50)
+            .await?;
         if due.is_empty() {
             return Ok(sent);
         }
@@ -384,6 +409,17 @@ pub async fn drain_outbox(
             return Ok(sent);
         }
     }
+}
+
+/// This process's name on the leases it holds (several daemons may share one database).
+pub fn lease_owner() -> &'static str {
+    static OWNER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    OWNER.get_or_init(|| format!("pid{}-{:08x}", std::process::id(), rand::random::<u32>()))
+}
+
+/// How long a claimed message or outbox row stays ours without an outcome.
+fn lease(settings: &Settings) -> Duration {
+    Duration::seconds(settings.daemon.lease_secs.max(1))
 }
 
 /// Exponential back-off with up to 25 % jitter, capped.

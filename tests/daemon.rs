@@ -64,10 +64,7 @@ fn sigterm_finishes_and_exits_cleanly() {
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_trekkpost"))
         .arg("run")
         .current_dir(s.dir.path())
-        .env(
-            "TREKKPOST_DATABASE_URL",
-            format!("sqlite://{}", s.db().display()),
-        )
+        .env("TREKKPOST_DATABASE_URL", s.url())
         .env("TREKKPOST_SOURCE", s.path("mailbox"))
         .env("TREKKPOST_SINK", s.path("outbox"))
         .env("TREKKPOST_IMPORT_DIR", crate_dir().join("examples/world"))
@@ -131,7 +128,7 @@ fn a_reply_that_cannot_be_delivered_becomes_a_dead_letter() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let (outbox, flags) = rt.block_on(async {
         use trekkpost::store::Store;
-        let store = trekkpost::store::SqliteStore::open(&format!("sqlite://{}", s.db().display()))
+        let store = trekkpost::store::AnyStore::open(&s.url())
             .await
             .expect("open");
         let outbox = store.outbox_counts().await.expect("counts");

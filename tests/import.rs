@@ -100,14 +100,14 @@ fn payments_imported_later_are_reconciled_or_flagged() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let query = |q: &str| -> Vec<(String, String, i64)> {
         rt.block_on(async {
-            let store =
-                trekkpost::store::SqliteStore::open(&format!("sqlite://{}", s.db().display()))
-                    .await
-                    .expect("open");
-            sqlx::query_as::<_, (String, String, i64)>(sqlx::AssertSqlSafe(q.to_string()))
-                .fetch_all(store.pool())
-                .await
-                .expect("query")
+            use trekkpost::store::AnyStore;
+            let store = AnyStore::open(&s.url()).await.expect("open");
+            let q = sqlx::AssertSqlSafe(q.to_string());
+            match &store {
+                AnyStore::Sqlite(st) => sqlx::query_as(q).fetch_all(st.pool()).await,
+                AnyStore::Postgres(st) => sqlx::query_as(q).fetch_all(st.pool()).await,
+            }
+            .expect("query")
         })
     };
     // Two lists without payments yet, one submitted: pay one exactly what is expected
@@ -135,13 +135,13 @@ fn payments_imported_later_are_reconciled_or_flagged() {
         String::from_utf8_lossy(&out.stderr)
     );
     let status = query(&format!(
-        "SELECT list_number, COALESCE(payment_status, ''), 0 FROM lists WHERE list_number IN ('{}', '{}') ORDER BY list_number",
+        "SELECT list_number, COALESCE(payment_status, ''), CAST(0 AS BIGINT) FROM lists WHERE list_number IN ('{}', '{}') ORDER BY list_number",
         lists[0].0, lists[1].0
     ));
     assert_eq!(status[0].1, "reconciled");
     assert_eq!(status[1].1, "mismatch");
     let flags = query(&format!(
-        "SELECT kind, detail, 0 FROM flags WHERE kind = 'payment_mismatch' AND detail LIKE 'list {}:%'",
+        "SELECT kind, detail, CAST(0 AS BIGINT) FROM flags WHERE kind = 'payment_mismatch' AND detail LIKE 'list {}:%'",
         lists[1].0
     ));
     assert_eq!(flags.len(), 1);
@@ -150,7 +150,8 @@ fn payments_imported_later_are_reconciled_or_flagged() {
         .run(&["import", &file.display().to_string()])
         .status
         .success());
-    let again = query("SELECT kind, detail, 0 FROM flags WHERE kind = 'payment_mismatch'");
+    let again =
+        query("SELECT kind, detail, CAST(0 AS BIGINT) FROM flags WHERE kind = 'payment_mismatch'");
     assert_eq!(
         again
             .iter()

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use trekkpost::config::Settings;
 use trekkpost::decide::access::AccessStatus;
-use trekkpost::store::{SqliteStore, Store};
+use trekkpost::store::{AnyStore, Store};
+
+mod common;
 
 const EMAIL: &str = "kari.saksbehandler@union.example";
 const PASSWORD: &str = "korrekt hest batteri stift";
@@ -52,12 +54,14 @@ fn processed_template() -> &'static Path {
 
 struct TestApp {
     base: String,
-    store: SqliteStore,
+    store: AnyStore,
     settings: Settings,
     dir: tempfile::TempDir,
     client: reqwest::Client,
     session: Option<String>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The test's PostgreSQL database, when the tests run on PostgreSQL; dropped last.
+    _pg: Option<common::pg::PgDb>,
 }
 
 impl Drop for TestApp {
@@ -78,11 +82,24 @@ async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     }
     std::fs::create_dir_all(dir.path().join("outbox")).expect("mkdir");
     let examples = crate_dir().join("examples");
+    let sqlite_url = format!("sqlite://{}", dir.path().join("db.sqlite").display());
+    // With TREKKPOST_DATABASE_URL=postgres://… the processed examples are copied into a
+    // fresh PostgreSQL database with `db copy`, and the app runs on that.
+    let pg = match std::env::var("TREKKPOST_DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => {
+            let db = common::pg::PgDb::create_on(&url, true).expect("PostgreSQL database");
+            let from = AnyStore::open(&sqlite_url).await.expect("template");
+            let to = AnyStore::open(&db.url).await.expect("PostgreSQL store");
+            trekkpost::store::copy::copy(&from, &to)
+                .await
+                .expect("copy the template to PostgreSQL");
+            Some(db)
+        }
+        _ => None,
+    };
+    let url = pg.as_ref().map_or(sqlite_url, |db| db.url.clone());
     let mut env: Vec<(String, String)> = vec![
-        (
-            "TREKKPOST_DATABASE_URL".into(),
-            format!("sqlite://{}", dir.path().join("db.sqlite").display()),
-        ),
+        ("TREKKPOST_DATABASE_URL".into(), url),
         (
             "TREKKPOST_SOURCE".into(),
             examples.join("mailbox").display().to_string(),
@@ -101,9 +118,7 @@ async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
         env.push((k.to_string(), v.to_string()));
     }
     let settings = Settings::load_with_env(None, env).expect("settings");
-    let store = SqliteStore::open(&settings.database.url)
-        .await
-        .expect("store");
+    let store = AnyStore::open(&settings.database.url).await.expect("store");
     let hash = trekkpost::web::auth::hash_password(PASSWORD).expect("hash");
     store
         .staff_upsert(EMAIL, &hash, "test")
@@ -129,6 +144,7 @@ async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
             .expect("client"),
         session: None,
         stop: Some(tx),
+        _pg: pg,
     }
 }
 
@@ -944,7 +960,7 @@ fn staff_add_reads_the_password_from_stdin_and_disable_works() {
     );
     let rt = tokio::runtime::Runtime::new().unwrap();
     let account = rt.block_on(async {
-        let store = SqliteStore::open(&db).await.unwrap();
+        let store = AnyStore::open(&db).await.unwrap();
         store
             .staff_by_email("ola@union.example")
             .await
@@ -960,7 +976,7 @@ fn staff_add_reads_the_password_from_stdin_and_disable_works() {
     let off = run(&["staff", "disable", "ola@union.example"], "");
     assert!(off.status.success());
     let account = rt.block_on(async {
-        let store = SqliteStore::open(&db).await.unwrap();
+        let store = AnyStore::open(&db).await.unwrap();
         store
             .staff_by_email("ola@union.example")
             .await

@@ -1,9 +1,15 @@
 //! The store: everything trekkpost keeps. Handlers and the pipeline see only the [`Store`]
-//! trait and the plain records below; `sqlite` implements it (PostgreSQL can be added beside).
+//! trait and the plain records below; `sqlite` and `postgres` implement it, and [`AnyStore`]
+//! picks one by the database URL.
 use crate::import::ImportBatch;
 use chrono::{DateTime, NaiveDate, Utc};
 
+pub mod any;
+pub mod copy;
+pub mod postgres;
 pub mod sqlite;
+pub use any::AnyStore;
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +26,9 @@ pub enum StoreError {
     },
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    /// What an outcome was decided on changed meanwhile (another daemon): decide again.
+    #[error("changed while deciding: {0}")]
+    Conflict(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -453,6 +462,26 @@ pub trait Store {
     /// When the earliest pending outbox row is due (the daemon wakes up for it).
     async fn next_outbox_attempt(&self) -> Result<Option<DateTime<Utc>>>;
     async fn transport_status(&self, name: &str) -> Result<Option<TransportStatus>>;
+
+    // leases
+    /// Claim up to `limit` stored messages without an outcome for `owner` until `until`:
+    /// those nobody holds, whose lease ran out before `now`, or that `owner` holds already.
+    /// Two daemons never get the same message while its lease runs.
+    async fn claim_messages(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<i64>>;
+    /// Claim up to `limit` pending outbox rows due at `now`, the same way as messages.
+    async fn claim_outbox(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>>;
 }
 
 // web: records of the staff triage UI (SPEC §8).

@@ -962,6 +962,20 @@ impl Store for SqliteStore {
                 .bind(list)
                 .execute(&mut *tx)
                 .await?;
+            // leases: another daemon's message confirmed this list since it was decided.
+            let by: Option<Option<i64>> =
+                sqlx::query_scalar("SELECT submitted_message FROM lists WHERE list_number = ?")
+                    .bind(list)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(Some(other)) = by {
+                if other != message {
+                    tx.rollback().await?;
+                    return Err(StoreError::Conflict(format!(
+                        "list {list} was confirmed by message {other}"
+                    )));
+                }
+            }
         }
         for o in &w.outbox {
             insert_outbox(&mut tx, Some(message), o, &at).await?;
@@ -1058,8 +1072,11 @@ impl Store for SqliteStore {
         dead: bool,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        // leases: a failed attempt gives the row back; its retry time decides when it is
+        // tried again, by whichever daemon (or the next run) gets there.
         sqlx::query(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, state = ? WHERE id = ? AND state = 'pending'",
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, state = ?,
+               lease_owner = NULL, lease_until = NULL WHERE id = ? AND state = 'pending'",
         )
         .bind(error)
         .bind(next_attempt.to_rfc3339())
@@ -1296,6 +1313,61 @@ impl Store for SqliteStore {
             .fetch_optional(&self.pool)
             .await?
             .flatten())
+    }
+
+    // leases
+    async fn claim_messages(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<i64>> {
+        let mut ids: Vec<i64> = sqlx::query_scalar(
+            "UPDATE messages SET lease_owner = ?1, lease_until = ?2 WHERE id IN (SELECT id FROM messages WHERE state = 'stored' AND (lease_until IS NULL OR lease_until < ?3 OR lease_owner = ?1) ORDER BY id LIMIT ?4) RETURNING id",
+        )
+        .bind(owner)
+        .bind(until.to_rfc3339())
+        .bind(now.to_rfc3339())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
+    async fn claim_outbox(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>> {
+        let rows = sqlx::query(
+            "UPDATE outbox SET lease_owner = ?1, lease_until = ?2 WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?3 AND (lease_until IS NULL OR lease_until < ?3 OR lease_owner = ?1) ORDER BY id LIMIT ?4) RETURNING id, message, template, to_address, message_id, eml, attempts",
+        )
+        .bind(owner)
+        .bind(until.to_rfc3339())
+        .bind(now.to_rfc3339())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = rows
+            .iter()
+            .map(|r| {
+                Ok(OutboxRow {
+                    id: r.try_get("id")?,
+                    message: r.try_get("message")?,
+                    template: r.try_get("template")?,
+                    to_address: r.try_get("to_address")?,
+                    message_id: r.try_get("message_id")?,
+                    eml: r.try_get("eml")?,
+                    attempts: r.try_get("attempts")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        out.sort_by_key(|r| r.id);
+        Ok(out)
     }
 
     // web

@@ -8,7 +8,7 @@
 //!
 //! Nothing is reachable without a session except the login form.
 use crate::config::Settings;
-use crate::store::{SqliteStore, StoreError};
+use crate::store::{AnyStore, StoreError};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -77,7 +77,7 @@ impl IntoResponse for WebError {
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: SqliteStore,
+    pub store: AnyStore,
     pub settings: Arc<Settings>,
     pub limiter: Arc<auth::LoginLimiter>,
     /// Our own binary, for re-running a message (the attachment parser runs as a child).
@@ -93,7 +93,7 @@ pub struct Application {
 
 impl Application {
     /// Bind `settings.web.bind` (`127.0.0.1:0` picks a free port, as tests do).
-    pub async fn build(settings: Settings, store: SqliteStore) -> Result<Application, WebError> {
+    pub async fn build(settings: Settings, store: AnyStore) -> Result<Application, WebError> {
         let bind = settings.web.bind.clone();
         let listener = tokio::net::TcpListener::bind(&bind)
             .await

@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod pg;
+
 pub fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -14,15 +16,32 @@ pub fn shared_dir() -> PathBuf {
 /// A scratch installation: its own database, mailbox, outbox and import folder.
 pub struct Scratch {
     pub dir: tempfile::TempDir,
+    /// Its PostgreSQL database, when the tests run on PostgreSQL (see [`Scratch::new`]).
+    pub pg: Option<pg::PgDb>,
 }
 
 impl Scratch {
+    /// With `TREKKPOST_DATABASE_URL` set to a `postgres://` URL in the tests' environment,
+    /// every scratch installation gets its own database on that server; else a SQLite file.
     pub fn new() -> Scratch {
         let dir = tempfile::tempdir().expect("temporary folder");
         for d in ["mailbox", "outbox", "import"] {
             std::fs::create_dir_all(dir.path().join(d)).expect("mkdir");
         }
-        Scratch { dir }
+        let pg = match std::env::var("TREKKPOST_DATABASE_URL") {
+            Ok(url) if url.starts_with("postgres") => pg::PgDb::create_on(&url, true),
+            _ => None,
+        };
+        if let Some(db) = &pg {
+            // `counts` and `query_strings` find the database from the `db()` path.
+            std::fs::write(dir.path().join("db.url"), &db.url).expect("write db.url");
+        }
+        Scratch { dir, pg }
+    }
+
+    /// The database URL the binary is given.
+    pub fn url(&self) -> String {
+        url_of(&self.db())
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -42,10 +61,7 @@ impl Scratch {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_trekkpost"));
         cmd.args(args)
             .current_dir(self.dir.path())
-            .env(
-                "TREKKPOST_DATABASE_URL",
-                format!("sqlite://{}", self.db().display()),
-            )
+            .env("TREKKPOST_DATABASE_URL", self.url())
             .env("TREKKPOST_SOURCE", self.path("mailbox"))
             .env("TREKKPOST_SINK", self.path("outbox"))
             .env("TREKKPOST_IMPORT_DIR", self.path("import"));
@@ -75,28 +91,47 @@ pub fn files_in(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
-/// Row counts of the main tables, straight from the database file.
+/// The URL of the database whose SQLite file would be `db` (a PostgreSQL one when its
+/// scratch installation left a `db.url` beside it).
+pub fn url_of(db: &Path) -> String {
+    match std::fs::read_to_string(db.with_file_name("db.url")) {
+        Ok(url) => url,
+        Err(_) => format!("sqlite://{}", db.display()),
+    }
+}
+
+/// Row counts of the main tables, straight from the database.
 pub fn counts(db: &Path) -> Vec<(String, i64)> {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
         use trekkpost::store::Store;
-        let store = trekkpost::store::SqliteStore::open(&format!("sqlite://{}", db.display()))
+        let store = trekkpost::store::AnyStore::open(&url_of(db))
             .await
             .expect("open store");
         store.table_counts().await.expect("counts")
     })
 }
 
-/// A one-column query as strings (cast in SQL where needed), straight from the database file.
+/// A one-column query as strings (cast in SQL where needed), straight from the database.
 pub fn query_strings(db: &Path, sql: &str) -> Vec<String> {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
-        let store = trekkpost::store::SqliteStore::open(&format!("sqlite://{}", db.display()))
+        let store = trekkpost::store::AnyStore::open(&url_of(db))
             .await
             .expect("open store");
-        sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.to_string()))
-            .fetch_all(store.pool())
-            .await
-            .expect("query")
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        match &store {
+            trekkpost::store::AnyStore::Sqlite(s) => {
+                sqlx::query_scalar::<_, String>(sql)
+                    .fetch_all(s.pool())
+                    .await
+            }
+            trekkpost::store::AnyStore::Postgres(s) => {
+                sqlx::query_scalar::<_, String>(sql)
+                    .fetch_all(s.pool())
+                    .await
+            }
+        }
+        .expect("query")
     })
 }
