@@ -589,14 +589,7 @@ fn content_mapping(rows: &[Row]) -> Option<Mapping> {
 /// A header named a birth-date column that holds national IDs (or the reverse), or an
 /// ID column that holds short staff numbers (SAP's "Pers.nr."): believe the content.
 fn correct_by_content(m: &mut Mapping, rows: &[Row]) {
-    let sample = |col: usize| -> Vec<&Cell> {
-        rows.iter()
-            .filter(|r| !r.free_text)
-            .map(|r| r.cell(col))
-            .filter(|c| !c.is_empty())
-            .take(30)
-            .collect()
-    };
+    let sample = |col: usize| sample_column(rows, col);
     if let Some(n) = m.cols.remove(&Field::Number) {
         // Counting: 1, 2, 3 … (restarting at 1 after a repeated header); words around
         // the table (titles, footers) in that column are left out.
@@ -692,56 +685,53 @@ fn correct_by_content(m: &mut Mapping, rows: &[Row]) {
     .iter()
     .any(|f| m.get(*f).is_some());
     if !named {
-        let used: Vec<usize> = m
-            .cols
-            .values()
-            .copied()
-            .chain(m.comments.iter().copied())
-            .collect();
-        let width = rows
-            .iter()
-            .take(200)
-            .map(|r| r.cells.len())
-            .max()
-            .unwrap_or(0);
-        for col in (0..width).filter(|c| !used.contains(c)) {
-            let cells = sample(col);
-            let names = cells
-                .iter()
-                .filter(|c| matches!(c, Cell::Text(t) if looks_like_person_name(t)))
-                .count();
-            if cells.len() >= 2 && names * 5 >= cells.len() * 4 {
-                m.cols.insert(Field::Name, col);
-                break;
-            }
+        if let Some(col) = unnamed_column(
+            m,
+            rows,
+            |c| matches!(c, Cell::Text(t) if looks_like_person_name(t)),
+        ) {
+            m.cols.insert(Field::Name, col);
         }
     }
     // An unnamed column full of national IDs.
     if m.get(Field::NationalId).is_none() {
-        let used: Vec<usize> = m
-            .cols
-            .values()
-            .copied()
-            .chain(m.comments.iter().copied())
-            .collect();
-        let width = rows
-            .iter()
-            .take(200)
-            .map(|r| r.cells.len())
-            .max()
-            .unwrap_or(0);
-        for col in (0..width).filter(|c| !used.contains(c)) {
-            let cells = sample(col);
-            let ids = cells
-                .iter()
-                .filter(|c| fields::national_id(c, true).is_some_and(|(_, v)| v))
-                .count();
-            if cells.len() >= 2 && ids * 5 >= cells.len() * 4 {
-                m.cols.insert(Field::NationalId, col);
-                break;
-            }
+        let valid_id = |c: &Cell| fields::national_id(c, true).is_some_and(|(_, v)| v);
+        if let Some(col) = unnamed_column(m, rows, valid_id) {
+            m.cols.insert(Field::NationalId, col);
         }
     }
+}
+
+/// Up to 30 non-empty cells of a column, from table rows only.
+fn sample_column(rows: &[Row], col: usize) -> Vec<&Cell> {
+    rows.iter()
+        .filter(|r| !r.free_text)
+        .map(|r| r.cell(col))
+        .filter(|c| !c.is_empty())
+        .take(30)
+        .collect()
+}
+
+/// The first column no header claimed where at least four in five of the sampled cells
+/// pass `test`.
+fn unnamed_column(m: &Mapping, rows: &[Row], test: impl Fn(&Cell) -> bool) -> Option<usize> {
+    let used: Vec<usize> = m
+        .cols
+        .values()
+        .copied()
+        .chain(m.comments.iter().copied())
+        .collect();
+    let width = rows
+        .iter()
+        .take(200)
+        .map(|r| r.cells.len())
+        .max()
+        .unwrap_or(0);
+    (0..width).filter(|c| !used.contains(c)).find(|&col| {
+        let cells = sample_column(rows, col);
+        let hits = cells.iter().filter(|c| test(c)).count();
+        cells.len() >= 2 && hits * 5 >= cells.len() * 4
+    })
 }
 
 /// Extract the people, totals and surrounding text from all grids.
