@@ -223,6 +223,21 @@ pub fn parse_mail(raw: &[u8]) -> Result<Mail, MimeError> {
     }
 }
 
+/// Message-ID and Date from the header block alone: what storing a message needs, without
+/// decoding its attachments (that happens once, when it is processed).
+pub fn parse_head(raw: &[u8]) -> (Option<String>, Option<DateTime<Utc>>) {
+    let crlf = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4);
+    let lf = raw.windows(2).position(|w| w == b"\n\n").map(|p| p + 2);
+    let end = match (crlf, lf) {
+        (Some(a), Some(b)) => a.min(b),
+        (a, b) => a.or(b).unwrap_or(raw.len()),
+    };
+    match parse_mail(&raw[..end]) {
+        Ok(m) => (m.message_id, m.date),
+        Err(_) => (None, None),
+    }
+}
+
 fn decode(raw: &[u8]) -> Result<Mail, MimeError> {
     let parser = MessageParser::new().default_header_text();
     let msg = parser
@@ -945,6 +960,29 @@ fn entity(name: &str) -> Option<char> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_head_gives_the_same_id_and_date_as_the_whole_message() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/mailbox");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let raw = std::fs::read(entry.path()).unwrap_or_default();
+            let full = parse_mail(&raw).ok();
+            let head = parse_head(&raw);
+            assert_eq!(head.0, full.as_ref().and_then(|m| m.message_id.clone()));
+            assert_eq!(head.1, full.as_ref().and_then(|m| m.date));
+            assert!(head.0.is_some() && head.1.is_some());
+            checked += 1;
+        }
+        assert!(checked >= 10);
+        // LF-only mail and a message without a body.
+        let lf = b"Message-ID: <a@b>\nDate: Mon, 16 Nov 2026 10:00:00 +0100\n\nbody\r\n\r\nmore";
+        assert_eq!(parse_head(lf).0.as_deref(), Some("a@b"));
+        assert_eq!(
+            parse_head(b"Message-ID: <c@d>\r\n").0.as_deref(),
+            Some("c@d")
+        );
+    }
 
     #[test]
     fn html_paragraphs_breaks_and_entities() {

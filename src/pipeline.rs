@@ -64,9 +64,7 @@ impl<'a, S: Store> Pipeline<'a, S> {
         // What this pass fetched, by message: filed away once its outcome is committed.
         let mut fetched: Vec<(i64, Incoming)> = Vec::new();
         for item in incoming {
-            let head = mime::parse_mail(&item.bytes).ok();
-            let message_id = head.as_ref().and_then(|m| m.message_id.clone());
-            let arrival = head.as_ref().and_then(|m| m.date);
+            let (message_id, arrival) = mime::parse_head(&item.bytes);
             let stored = self
                 .store
                 .store_raw(&item.source, &item.bytes, message_id.as_deref(), arrival)

@@ -406,9 +406,7 @@ impl<S: Store> ImapSource<S> {
                     self.copies += 1;
                     continue;
                 }
-                let message_id = crate::mime::parse_mail(&bytes)
-                    .ok()
-                    .and_then(|m| m.message_id);
+                let (message_id, _) = crate::mime::parse_head(&bytes);
                 // Stored here so the arrival time is the server's INTERNALDATE.
                 self.store
                     .store_raw(&name, &bytes, message_id.as_deref(), arrival)
