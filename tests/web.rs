@@ -890,6 +890,76 @@ async fn employer_audit_and_health_pages_render() {
     assert!(health.body.contains("Postkasse") && health.body.contains("Utboks"));
 }
 
+/// With a real mailbox configured, the health page shows what the daemon last recorded of
+/// its IMAP and SMTP connections: connected or not, the error, the last poll, mail waiting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_page_shows_the_mailbox_connection_and_last_poll() {
+    let mut app = spawn_app_with(&[
+        ("TREKKPOST__SOURCE__KIND", "imap"),
+        ("TREKKPOST__SINK__KIND", "smtp"),
+        ("TREKKPOST__IMAP__HOST", "imap.union.example"),
+        ("TREKKPOST__IMAP__USER", "trekklister"),
+        ("TREKKPOST_IMAP_PASSWORD", "secret"),
+        ("TREKKPOST__SMTP__HOST", "smtp.union.example"),
+        ("TREKKPOST_SMTP_PASSWORD", "secret"),
+    ])
+    .await;
+    app.login().await;
+    let before = app.get("/helse").await;
+    assert!(
+        before.body.contains("IMAP imap.union.example") && before.body.contains("ingen rapport"),
+        "no record yet: {}",
+        before.body
+    );
+    let poll = chrono::Utc::now();
+    app.store
+        .set_transport_status(
+            "source",
+            &trekkpost::store::TransportStatus {
+                connected: true,
+                last_poll: Some(poll),
+                waiting: Some(7),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    app.store
+        .set_transport_status(
+            "sink",
+            &trekkpost::store::TransportStatus {
+                connected: false,
+                last_error: Some("connection refused by smtp.union.example".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let page = app.get("/helse").await.body;
+    let section = |id: &str| {
+        let start = page.find(&format!("id=\"{id}\"")).expect(id);
+        page[start..start + page[start..].find("</dd>").expect("dd end")].to_string()
+    };
+    let source = section("source");
+    let shown_poll = (poll
+        + chrono::Duration::hours(trekkpost::web::render::oslo_offset_hours(poll)))
+    .format("%d.%m.%Y %H:%M")
+    .to_string();
+    assert!(source.contains("tilkoblet"), "{source}");
+    assert!(!source.contains("ikke tilkoblet"), "{source}");
+    assert!(
+        source.contains(&format!("Siste henting: {shown_poll}")),
+        "{source}"
+    );
+    assert!(source.contains("E-post i innboksen: 7"), "{source}");
+    let sink = section("sink");
+    assert!(
+        sink.contains("ikke tilkoblet")
+            && sink.contains("connection refused by smtp.union.example"),
+        "{sink}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_sessions_expire_and_disabled_staff_are_locked_out() {
     let mut app = spawn_app().await;

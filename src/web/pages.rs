@@ -690,32 +690,82 @@ pub async fn health(
 ) -> Result<Html<String>, WebError> {
     let facts = state.store.health_facts().await?;
     let settings = &state.settings;
-    let source_ok = settings.source.path.is_dir();
     let poll = settings.daemon.poll_interval_secs as i64;
     // The daemon stores what it finds at every poll; with no mail for a while that says
-    // nothing, so the mailbox check is whether the source can be read at all.
+    // nothing, so the backlog is only called stale when mail waits and nothing moves.
     let stale = facts
         .last_processed
         .is_some_and(|t| Utc::now() - t > chrono::Duration::seconds(poll * 10))
         && facts.unprocessed > 0;
+    let source = if settings.source.kind == "imap" {
+        let imap = &settings.imap;
+        connection_json(
+            format!("IMAP {}:{} ({})", imap.host, imap.port, imap.mailbox),
+            state.store.transport_status("source").await?,
+            // IDLE reports at least at each renewal; polling at each poll.
+            if imap.idle {
+                imap.idle_renew_secs as i64
+            } else {
+                imap.poll_interval_secs as i64
+            },
+        )
+    } else {
+        // A local folder has no connection: it can be read or not.
+        let path = settings.source.path.display().to_string();
+        json!({
+            "label": format!("mappe {path}"), "local": true,
+            "connected": settings.source.path.is_dir(), "known": true,
+        })
+    };
+    let sink = if settings.sink.kind == "smtp" {
+        let smtp = &settings.smtp;
+        connection_json(
+            format!("SMTP {}:{}", smtp.host, smtp.port),
+            state.store.transport_status("sink").await?,
+            i64::MAX,
+        )
+    } else {
+        let path = settings.sink.path.display().to_string();
+        json!({"label": format!("mappe {path}"), "local": true, "connected": true, "known": true})
+    };
     let mut c = base(&staff, "health");
     c.insert(
         "facts".into(),
         serde_json::to_value(&facts).unwrap_or_default(),
     );
-    c.insert(
-        "source".into(),
-        json!({
-            "kind": settings.source.kind, "path": settings.source.path.display().to_string(),
-            "ok": source_ok, "poll_secs": poll,
-        }),
-    );
+    c.insert("source".into(), source);
+    c.insert("sink".into(), sink);
     c.insert("stale".into(), stale.into());
     c.insert(
         "dead_letters".into(),
         dead_letter_json(&state).await?.into(),
     );
     Ok(html("health.html", c))
+}
+
+/// What the daemon last recorded of a connection, for the health page. A record older than
+/// twice `report_secs` (plus a margin) means the daemon itself may have stopped.
+fn connection_json(
+    label: String,
+    status: Option<crate::store::TransportStatus>,
+    report_secs: i64,
+) -> Value {
+    let Some(s) = status else {
+        return json!({"label": label, "known": false});
+    };
+    let silent = s.updated_at.is_some_and(|t| {
+        (Utc::now() - t).num_seconds() > report_secs.saturating_mul(2).saturating_add(120)
+    });
+    json!({
+        "label": label,
+        "known": true,
+        "connected": s.connected,
+        "updated_at": s.updated_at.map(|t| t.to_rfc3339()),
+        "last_poll": s.last_poll.map(|t| t.to_rfc3339()),
+        "waiting": s.waiting,
+        "last_error": s.last_error,
+        "silent": silent,
+    })
 }
 
 /// One of our replies as the employer gets it (text part), with its sending state.
