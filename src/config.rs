@@ -173,6 +173,8 @@ pub struct WebSettings {
     pub session_idle_minutes: i64,
     pub login_max_failures: u32,
     pub login_window_secs: u64,
+    /// Items per page of the queue.
+    pub queue_page_size: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -890,6 +890,58 @@ async fn employer_audit_and_health_pages_render() {
     assert!(health.body.contains("Postkasse") && health.body.contains("Utboks"));
 }
 
+/// A long queue is paged, oldest first, and the paging links keep the filters.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_queue_is_paged_and_the_pages_keep_the_filters() {
+    let mut app = spawn_app_with(&[("TREKKPOST__WEB__QUEUE_PAGE_SIZE", "2")]).await;
+    app.login().await;
+    let all = app
+        .store
+        .queue(&trekkpost::store::QueueFilter {
+            status: None,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        all.len() > 2,
+        "the examples raise more than one page of flags: {}",
+        all.len()
+    );
+    let mut seen = Vec::new();
+    let mut url = Some("/?status=alle".to_string());
+    while let Some(u) = url.take() {
+        let body = app.get(&u).await.body;
+        let rows = body.matches("data-flag=\"").count();
+        assert!(rows <= 2, "{rows} rows on one page");
+        for f in &all {
+            if body.contains(&format!("data-flag=\"{}\"", f.flag_id)) {
+                seen.push(f.flag_id);
+            }
+        }
+        // `<a href="…" rel="next">`: the href just before the marker.
+        url = body.find("rel=\"next\"").and_then(|at| {
+            let href = body[..at].rsplit("href=\"").next()?;
+            let end = href.find('"')?;
+            Some(href[..end].replace("&#x2f;", "/").replace("&amp;", "&"))
+        });
+        if let Some(next) = &url {
+            assert!(next.contains("status=alle"), "filter kept: {next}");
+        }
+        assert!(seen.len() <= all.len(), "paging ends");
+    }
+    let expected: Vec<i64> = all.iter().map(|f| f.flag_id).collect();
+    assert_eq!(
+        seen, expected,
+        "every item once, oldest first, across the pages"
+    );
+    let beyond = app.get("/?status=alle&side=999").await.body;
+    assert!(
+        beyond.contains("rel=\"prev\""),
+        "a page past the end shows the last one"
+    );
+}
+
 /// With a real mailbox configured, the health page shows what the daemon last recorded of
 /// its IMAP and SMTP connections: connected or not, the error, the last poll, mail waiting.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -99,6 +99,8 @@ pub struct QueueQuery {
     pub age: Option<String>,
     pub employer: Option<String>,
     pub ok: Option<String>,
+    /// 1-based page of the queue.
+    pub side: Option<String>,
 }
 
 fn non_empty(v: &Option<String>) -> Option<String> {
@@ -150,6 +152,16 @@ pub async fn queue(
         employer_id: non_empty(&q.employer),
     };
     let items = state.store.queue(&filter).await?;
+    let total = items.len();
+    // Enough to scan at a glance, few enough to render fast when "all" holds years of
+    // resolved items.
+    let per_page = state.settings.web.queue_page_size.max(1);
+    let pages = total.div_ceil(per_page).max(1);
+    let page = non_empty(&q.side)
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
+    let shown = &items[(page - 1) * per_page..(page * per_page).min(total)];
     let mut counts: BTreeMap<String, i64> = BTreeMap::new();
     for c in state.store.open_flag_counts().await? {
         counts.insert(c.kind, c.count);
@@ -172,7 +184,35 @@ pub async fn queue(
     let mut c = base(&staff, "queue");
     c.insert(
         "items".into(),
-        items.iter().map(item_json).collect::<Vec<_>>().into(),
+        shown.iter().map(item_json).collect::<Vec<_>>().into(),
+    );
+    // Paging links keep the filters.
+    let link = |p: usize| {
+        let mut query: Vec<(&str, String)> = vec![("side", p.to_string())];
+        for (k, v) in [
+            ("kind", &q.kind),
+            ("status", &q.status),
+            ("age", &q.age),
+            ("employer", &q.employer),
+        ] {
+            if let Some(v) = non_empty(v) {
+                query.push((k, v));
+            }
+        }
+        let encoded = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(query)
+            .finish();
+        format!("/?{encoded}")
+    };
+    c.insert(
+        "paging".into(),
+        json!({
+            "total": total, "page": page, "pages": pages,
+            "first": if total == 0 { 0 } else { (page - 1) * per_page + 1 },
+            "last": (page * per_page).min(total),
+            "prev": (page > 1).then(|| link(page - 1)),
+            "next": (page < pages).then(|| link(page + 1)),
+        }),
     );
     c.insert("counts".into(), counts.into());
     c.insert("kinds".into(), kinds.into());
