@@ -52,6 +52,14 @@ static DOCUMENT_ACCESS: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Lacking the means to look something up ("vi har ikke tilgang til å sjekke det selv"):
+/// a reason given in a question, not a wish for the portal.
+static ACCESS_TO_CHECK: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(ikke|ingen|uten) tilgang til å|tilgang til å (sjekke|se|kontrollere|verifisere|finne|undersøke|bekrefte|slå opp)|(no|not have|n't have|without) access to (check|see|verify|look|find|confirm)",
+    )
+});
+
 /// Asking for something.
 static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -186,7 +194,7 @@ pub fn score(text: &str) -> Scores {
     if HAS_ACCESS.is_match(&t) && !REQUEST.is_match(&t) {
         s.access -= 3.0;
     }
-    if DOCUMENT_ACCESS.is_match(&t) && !platform {
+    if (DOCUMENT_ACCESS.is_match(&t) || ACCESS_TO_CHECK.is_match(&t)) && !platform {
         s.access -= 3.0;
     }
 
@@ -322,6 +330,8 @@ mod tests {
             "Er Winorg trekksentral obligatorisk for oss?",
             "Ola har sluttet. Skal han fortsatt stå på listen?",
             "Hva skal være med i listen når noen er sykmeldt?",
+            "Kari sier hun er medlem hos dere. Kan dere bekrefte det? Vi har ikke tilgang til å sjekke det selv.",
+            "Is Ola a member? We don't have access to check that ourselves, could you confirm?",
         ] {
             assert_eq!(best(t), "question", "{t}");
         }
