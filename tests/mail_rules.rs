@@ -259,3 +259,79 @@ fn no_more_than_the_daily_cap_of_replies_to_one_address() {
     let limited = sql(&s, "SELECT kind FROM flags WHERE kind = 'reply_limit'");
     assert_eq!(limited.len(), 2);
 }
+
+/// The same list sent twice in one mail, as a spreadsheet and as a copy in another format
+/// (here CSV, written from what the spreadsheet holds): its people are counted once, so
+/// the outcome is the one the spreadsheet alone gives.
+#[test]
+fn a_copy_of_the_list_in_another_format_is_not_counted_twice() {
+    let s = Scratch::new();
+    let original =
+        std::fs::read(crate_dir().join("examples/mailbox/02-list-changed-new-person.eml"))
+            .expect("example mail");
+    let msg = mail_parser::MessageParser::default()
+        .parse(&original)
+        .expect("parse the example");
+    let sheet = msg.attachments().next().expect("the example has a list");
+    let sheet_name = mail_parser::MimeHeaders::attachment_name(sheet)
+        .unwrap_or("liste.xlsx")
+        .to_string();
+    std::fs::write(s.path(&sheet_name), sheet.contents()).expect("write");
+    let parsed = s.run(&["parse", "--json", s.path(&sheet_name).to_str().unwrap()]);
+    assert!(parsed.status.success());
+    let parsed: serde_json::Value = serde_json::from_slice(&parsed.stdout).expect("parse JSON");
+    let mut csv = String::from("Fødselsnummer;Navn;Trekk\r\n");
+    for l in parsed["lines"].as_array().expect("lines") {
+        let ore = l["amount_ore"].as_i64().unwrap_or(0);
+        csv.push_str(&format!(
+            "{};{};{},{:02}\r\n",
+            l["national_id"].as_str().unwrap_or(""),
+            l["name"].as_str().unwrap_or(""),
+            ore / 100,
+            ore % 100
+        ));
+    }
+    use base64::Engine;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let body = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+    let eml = format!(
+        "From: {from}\r\nTo: trekklister@union.example\r\nSubject: {subject}\r\nMessage-ID: <copy-test@x.example>\r\n\
+         Date: Mon, 16 Nov 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n\
+         --b\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\
+         Content-Disposition: attachment; filename=\"{sheet_name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{x}\r\n\
+         --b\r\nContent-Type: text/csv; charset=utf-8\r\n\
+         Content-Disposition: attachment; filename=\"kopi.csv\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{c}\r\n--b--\r\n",
+        from = msg.from().and_then(|f| f.first()).and_then(|a| a.address()).unwrap_or(""),
+        subject = msg.subject().unwrap_or(""),
+        x = b64(sheet.contents()),
+        c = b64(csv.as_bytes()),
+    );
+    std::fs::write(s.path("mailbox").join("copy.eml"), eml).expect("write mail");
+    run_once(&s);
+    let report = s.report();
+    let row = report
+        .iter()
+        .find(|r| r["source"] == "copy.eml")
+        .expect("report row");
+    let expected: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(crate_dir().join("examples/expected/02-list-changed-new-person.json"))
+            .expect("expected"),
+    )
+    .expect("json");
+    for f in [
+        "kind",
+        "outcome",
+        "queries",
+        "flags",
+        "list_number",
+        "line_status",
+    ] {
+        assert_eq!(row[f], expected[f], "{f}: {row}");
+    }
+    assert!(
+        row.to_string().contains("not counted twice"),
+        "the copy is named in the warnings: {row}"
+    );
+}

@@ -9,7 +9,7 @@ use crate::decide::names::name_key;
 use crate::decide::reconcile::{self, ListFacts, PaymentFact, Submission};
 use crate::parse::{ParsedLine, ParsedList};
 use crate::store::{AttachmentWrite, IssuedList, Store};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// Free-mail domains never identify an employer by the sender's domain.
 const SHARED_DOMAINS: &[&str] = &[
@@ -32,7 +32,7 @@ const SHARED_DOMAINS: &[&str] = &[
 
 pub async fn handle(store: &impl Store, cx: &Context<'_>) -> Result<Handled, HandleError> {
     let mut handled = Handled::new(Kind::ListSubmission, "");
-    let (combined, attachments) = parse_attachments(cx).await;
+    let (combined, attachments, copies) = parse_attachments(cx).await;
     handled.attachments = attachments;
     let Some(parsed) = combined else {
         return Ok(finish(
@@ -85,10 +85,11 @@ pub async fn handle(store: &impl Store, cx: &Context<'_>) -> Result<Handled, Han
             }));
         }
     }
-    // Line status per attachment line, for staff.
+    // Line status per attachment line, for staff. A copy of another attachment was not
+    // joined: its lines show the status of the same person in the one that was.
     let mut offset = 0;
-    for att in handled.attachments.iter_mut() {
-        if let Some(p) = &att.parsed {
+    for (att, copy_of) in handled.attachments.iter_mut().zip(&copies) {
+        if let (Some(p), None) = (&att.parsed, copy_of) {
             att.line_status = matched.submitted[offset..offset + p.lines.len()]
                 .iter()
                 .map(|(s, i)| {
@@ -99,6 +100,29 @@ pub async fn handle(store: &impl Store, cx: &Context<'_>) -> Result<Handled, Han
                 })
                 .collect();
             offset += p.lines.len();
+        }
+    }
+    let status_by_person: HashMap<String, (Option<String>, Option<String>)> = handled
+        .attachments
+        .iter()
+        .zip(&copies)
+        .filter(|(_, c)| c.is_none())
+        .filter_map(|(a, _)| Some(a.parsed.as_ref()?.lines.iter().zip(a.line_status.clone())))
+        .flatten()
+        .map(|(l, s)| (person_key(l), s))
+        .collect();
+    for (att, copy_of) in handled.attachments.iter_mut().zip(&copies) {
+        if let (Some(p), Some(_)) = (&att.parsed, copy_of) {
+            att.line_status = p
+                .lines
+                .iter()
+                .map(|l| {
+                    status_by_person
+                        .get(&person_key(l))
+                        .cloned()
+                        .unwrap_or((None, None))
+                })
+                .collect();
         }
     }
     let payments = store.payments_for_list(&list.list_number).await?;
@@ -229,23 +253,54 @@ fn finish(
 }
 
 /// Parse every attachment that looks like a list, in the sandbox; the readable ones with
-/// lines are joined into one submission.
-async fn parse_attachments(cx: &Context<'_>) -> (Option<ParsedList>, Vec<AttachmentWrite>) {
+/// lines are joined into one submission. An attachment listing exactly the people of one
+/// already joined (the same list sent as Excel and as a PDF copy) is a copy: it is kept and
+/// shown, but its lines are not counted twice. The third value names, per attachment, the
+/// one it copies.
+async fn parse_attachments(
+    cx: &Context<'_>,
+) -> (Option<ParsedList>, Vec<AttachmentWrite>, Vec<Option<usize>>) {
     let opts = crate::parse::ParseOptions {
         accept_synthetic_ids: cx.settings.rules.accept_synthetic_ids,
     };
     let mut writes = Vec::new();
+    let mut copies = Vec::new();
     let mut combined: Option<ParsedList> = None;
+    // The people of each joined attachment, by its index in `writes`.
+    let mut joined: Vec<(usize, BTreeSet<String>)> = Vec::new();
     for att in cx.mail.attachments.iter().filter(|a| a.looks_like_list()) {
         let name = att
             .file_name
             .clone()
             .unwrap_or_else(|| "attachment".to_string());
         let parsed = parse_one(cx, &name, &att.bytes, &opts).await;
+        let mut copy_of = None;
         if parsed.readable && !parsed.lines.is_empty() {
-            match combined.as_mut() {
-                None => combined = Some(parsed.clone()),
-                Some(c) => {
+            let people: BTreeSet<String> = parsed.lines.iter().map(person_key).collect();
+            copy_of = joined
+                .iter()
+                .find(|(_, earlier)| *earlier == people)
+                .map(|(i, _)| *i);
+            match (combined.as_mut(), copy_of) {
+                (_, Some(original)) => {
+                    let first = writes
+                        .get(original)
+                        .and_then(|w: &AttachmentWrite| w.file_name.clone())
+                        .unwrap_or_default();
+                    let same_amounts =
+                        sorted_amounts(&parsed) == sorted_amounts_of(&writes, original);
+                    let mut warning = format!(
+                        "{name} lists the same people as {first}: read as a copy, not counted twice"
+                    );
+                    if !same_amounts {
+                        warning.push_str(" (its amounts differ; those of the first were used)");
+                    }
+                    if let Some(c) = combined.as_mut() {
+                        c.warnings.push(warning);
+                    }
+                }
+                (None, None) => combined = Some(parsed.clone()),
+                (Some(c), None) => {
                     c.lines.extend(parsed.lines.iter().cloned());
                     c.list_number = c.list_number.take().or(parsed.list_number.clone());
                     c.employer_id = c.employer_id.take().or(parsed.employer_id.clone());
@@ -255,7 +310,11 @@ async fn parse_attachments(cx: &Context<'_>) -> (Option<ParsedList>, Vec<Attachm
                     c.warnings.extend(parsed.warnings.iter().cloned());
                 }
             }
+            if copy_of.is_none() {
+                joined.push((writes.len(), people));
+            }
         }
+        copies.push(copy_of);
         writes.push(AttachmentWrite {
             file_name: att.file_name.clone(),
             content_type: att.content_type.clone(),
@@ -265,7 +324,31 @@ async fn parse_attachments(cx: &Context<'_>) -> (Option<ParsedList>, Vec<Attachm
             line_status: Vec::new(),
         });
     }
-    (combined, writes)
+    (combined, writes, copies)
+}
+
+/// Who a line is about: the national ID when given, else the name (order- and
+/// case-insensitive) with the birth date.
+fn person_key(line: &ParsedLine) -> String {
+    if let Some(id) = &line.national_id {
+        return format!("id:{id}");
+    }
+    let name = name_key(line.name.as_deref().unwrap_or(""));
+    format!("name:{name}:{:?}", line.birth_date)
+}
+
+fn sorted_amounts(p: &ParsedList) -> Vec<Option<i64>> {
+    let mut a: Vec<Option<i64>> = p.lines.iter().map(|l| l.amount_ore).collect();
+    a.sort();
+    a
+}
+
+fn sorted_amounts_of(writes: &[AttachmentWrite], i: usize) -> Vec<Option<i64>> {
+    writes
+        .get(i)
+        .and_then(|w| w.parsed.as_ref())
+        .map(sorted_amounts)
+        .unwrap_or_default()
 }
 
 /// In a child process under the configured limits: a hostile file costs one child.
