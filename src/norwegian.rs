@@ -205,10 +205,25 @@ fn kid_mod11(body: &[u32]) -> Option<u32> {
     }
 }
 
+/// Spaces inside a number may only separate thousands ("1 234 567,50"): digits on both
+/// sides of a space mean groups of three after the first. "18 9403,87" is two numbers
+/// (a count and an amount run together), not one.
+fn spaces_group_thousands(s: &str) -> bool {
+    let tokens: Vec<&str> = s.split_whitespace().collect();
+    tokens.windows(2).all(|w| {
+        let before = w[0].chars().rev().take_while(char::is_ascii_digit).count();
+        let after = w[1].chars().take_while(char::is_ascii_digit).count();
+        before == 0 || after == 0 || (before <= 3 && after == 3)
+    })
+}
+
 /// An amount as written → øre. Accepts `1 234,50`, `1.234,50`, `1,234.50`, `1234.5`,
 /// `kr 450,-`, `450`, `-450,00`, `450,00-`, `(450)`, `NOK 450`, `450 kr`, NBSP/thin spaces.
 /// `None` when the text is not an amount.
 pub fn parse_amount_ore(s: &str) -> Option<i64> {
+    if !spaces_group_thousands(s) {
+        return None;
+    }
     let mut t: String = s
         .trim()
         .chars()
@@ -683,6 +698,13 @@ mod tests {
     fn amounts() {
         let cases: &[(&str, Option<i64>)] = &[
             ("1 234,50", Some(123450)),
+            ("1 234 567,50", Some(123456750)),
+            ("kr 12 345", Some(1234500)),
+            // Spaces separate thousands only: these are two numbers run together.
+            ("18 9403,87", None),
+            ("18 9 403,87", None),
+            ("1234 567", None),
+            ("12 34,50", None),
             ("-kr 120,00", Some(-12000)),
             ("-kr120", Some(-12000)),
             ("-NOK 1 234,50", Some(-123450)),

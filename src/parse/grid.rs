@@ -42,12 +42,14 @@ impl Row {
     }
 
     /// All text of the row, cells joined by spaces.
+    /// The row's texts, cells apart by a tab: numbers in neighbouring cells ("18", "9 403")
+    /// must not read as one.
     pub fn joined_text(&self) -> String {
         self.cells
             .iter()
             .filter_map(super::fields::cell_text)
             .collect::<Vec<_>>()
-            .join(" ")
+            .join("\t")
     }
 }
 

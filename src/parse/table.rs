@@ -164,8 +164,10 @@ fn total_label(row: &Row, mapping: &Mapping) -> Option<String> {
             continue;
         }
         let first = f.split(' ').next().unwrap_or("");
-        // Counts ("Totalt antall ansatte: 15") are not money.
-        if f.split(' ').any(|w| {
+        // Counts ("Totalt antall ansatte: 15") are not money; a count in brackets
+        // ("Totalt (13 personer)") only qualifies a money total.
+        let unbracketed = fields::fold(&without_brackets(t));
+        if unbracketed.split(' ').any(|w| {
             matches!(
                 w,
                 "antall" | "count" | "ansatte" | "personer" | "medlemmer" | "stk"
@@ -209,6 +211,24 @@ fn total_label(row: &Row, mapping: &Mapping) -> Option<String> {
         }
     }
     None
+}
+
+/// The text with its bracketed asides left out: "Totalt (13 personer)" → "Totalt ".
+fn without_brackets(t: &str) -> String {
+    let mut depth = 0usize;
+    t.chars()
+        .filter(|&c| match c {
+            '(' | '[' => {
+                depth += 1;
+                false
+            }
+            ')' | ']' => {
+                depth = depth.saturating_sub(1);
+                false
+            }
+            _ => depth == 0,
+        })
+        .collect()
 }
 
 /// Total rows labelled by what is to be paid ("Å betale", "Til betaling", "Amount due").
@@ -888,7 +908,12 @@ fn total_in_text(lines: &[String]) -> Option<i64> {
         let total_word =
             matches!(first, "sum" | "totalt" | "total" | "totalsum") || f.starts_with("i alt");
         if total_word && !f.is_empty() && is_grand_total(&f) {
-            norwegian::parse_amount_ore(value.trim())
+            // A summary's "Totalt | 18 | 9 403,87" (count, then amount): the last cell
+            // that is an amount; in one cell of text, the longest tail that reads as one.
+            value.rsplit('\t').find_map(|cell| {
+                let tokens: Vec<&str> = cell.split_whitespace().collect();
+                (0..tokens.len()).find_map(|i| norwegian::parse_amount_ore(&tokens[i..].join(" ")))
+            })
         } else {
             None
         }
@@ -1056,6 +1081,41 @@ mod tests {
         ]);
         assert_eq!(l.lines.len(), 1);
         assert_eq!(l.declared_total_ore, None);
+    }
+
+    #[test]
+    fn a_total_row_qualified_by_a_bracketed_count_is_the_total() {
+        let l = parse(&[
+            &["Nr", "Navn", "Fnr", "Beløp"],
+            &["#1", "Kari Nordmann", "03816900505", "450"],
+            &["#2", "Per Hansen", "03827614121", "300"],
+            &["#2", "Totalt (2 personer)", "", "750"],
+        ]);
+        assert_eq!(l.lines.len(), 2);
+        assert_eq!(l.declared_total_ore, Some(75000));
+    }
+
+    #[test]
+    fn a_summary_sheet_before_the_departments_gives_its_total_not_its_count() {
+        let mut grids = grid(&[
+            &["Oppsummering"],
+            &["Avdeling", "Antall", "Beløp"],
+            &["Drift", "#2", "#750"],
+            &["Totalt", "#2", "#750"],
+        ]);
+        grids.extend(grid(&[
+            &["Navn", "Fnr", "Beløp"],
+            &["Kari Nordmann", "03816900505", "450"],
+            &["Per Hansen", "03827614121", "300"],
+        ]));
+        let l = extract(
+            &grids,
+            &ParseOptions {
+                accept_synthetic_ids: true,
+            },
+        );
+        assert_eq!(l.lines.len(), 2);
+        assert_eq!(l.declared_total_ore, Some(75000));
     }
 
     #[test]
