@@ -31,6 +31,7 @@ pub const FLAG_KINDS: &[(&str, &str)] = &[
     ("reply_limit", "Svargrense nådd"),
     ("reply_failed", "Svar kunne ikke lages"),
     ("unreadable_message", "Uleselig e-post"),
+    ("message_too_large", "For stor e-post"),
 ];
 
 pub fn kind_label(kind: &str) -> String {
@@ -58,6 +59,7 @@ pub fn kind_reason(kind: &str) -> &'static str {
         "reply_limit" => "Avsenderen har fått mange automatiske svar i dag; dette ble ikke besvart automatisk.",
         "reply_failed" => "Svaret kunne ikke lages automatisk.",
         "unreadable_message" => "E-posten kunne ikke leses. Se råteksten under.",
+        "message_too_large" => "E-posten var større enn grensen og ble ikke lest; bare toppfeltene er lagret, og selve e-posten ligger i mappen for feilede e-poster. Avsenderen er bedt om å sende den mindre eller delt opp.",
         _ => "Denne saken trenger en saksbehandler.",
     }
 }
