@@ -119,6 +119,31 @@ fn status_nb(code: &str) -> &str {
         "ended" => "sluttet",
         "new_person" => "ny person",
         "missing" => "mangler",
+        // kinds of mail
+        "list_submission" => "trekkliste",
+        "access_request" => "tilgangsforespørsel",
+        "invoice_copy_request" => "forespørsel om fakturakopi",
+        "change_request" => "endringsønske",
+        "question" => "spørsmål",
+        "auto_reply" => "automatisk svar",
+        "bounce" => "returnert e-post",
+        // outcomes
+        "confirmed" => "bekreftet",
+        "too_late" => "for sent – registrert som fakturert",
+        "query_unreadable" => "vedlegget kunne ikke leses",
+        "flagged" => "lagt fram for saksbehandler",
+        "answered" => "besvart",
+        "recorded" => "registrert",
+        // reply templates and what a reply asks
+        "confirmation" => "bekreftelse",
+        "received_under_review" => "mottatt, til behandling",
+        "already_submitted" => "allerede innsendt",
+        "access_query" => "spør etter manglende opplysninger",
+        "access_confirmed" => "tilgang bekreftet",
+        "access_rejected" => "tilgang avvist",
+        "invoice_copy" => "fakturakopi",
+        "too_large" => "e-posten var for stor",
+        "comment" => "kommentar til endringer",
         other => other,
     }
 }
