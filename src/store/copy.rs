@@ -164,64 +164,78 @@ where
         .collect()
 }
 
-fn select_all(table: &str, cols: &[(String, Kind)]) -> String {
-    let names: Vec<&str> = cols.iter().map(|(n, _)| n.as_str()).collect();
-    format!("SELECT {} FROM {table}", names.join(", "))
-}
-
-async fn read_rows(
-    store: &AnyStore,
-    table: &str,
-    cols: &[(String, Kind)],
-) -> Result<Vec<Vec<Value>>, CopyError> {
-    let sql = sqlx::AssertSqlSafe(select_all(table, cols));
-    Ok(match store {
-        AnyStore::Sqlite(s) => sqlx::query(sql)
-            .fetch_all(s.pool())
-            .await?
-            .iter()
-            .map(|r| decode(r, cols))
-            .collect::<Result<_, _>>()?,
-        AnyStore::Postgres(s) => sqlx::query(sql)
-            .fetch_all(s.pool())
-            .await?
-            .iter()
-            .map(|r| decode(r, cols))
-            .collect::<Result<_, _>>()?,
-    })
-}
-
-/// Row count and an order-independent checksum of a table's rows.
-fn checksum(rows: &[Vec<Value>]) -> String {
-    let mut digests: Vec<[u8; 32]> = rows
-        .iter()
-        .map(|row| {
-            let mut h = Sha256::new();
-            for v in row {
-                // Tagged and length-prefixed: no two different rows hash alike by accident.
-                let int;
-                let (tag, bytes): (u8, &[u8]) = match v {
-                    Value::Null => (0, &[]),
-                    Value::Int(i) => {
-                        int = i.to_le_bytes();
-                        (1, &int)
-                    }
-                    Value::Text(t) => (2, t.as_bytes()),
-                    Value::Bytes(b) => (3, b),
-                };
-                h.update([tag]);
-                h.update((bytes.len() as u64).to_le_bytes());
-                h.update(bytes);
+/// Runs `$body` for every row of `$sql` on `$store`, decoded by `$cols`, streaming: a table
+/// of years of raw mail is never held in memory whole.
+macro_rules! for_each_row {
+    ($store:expr, $sql:expr, $cols:expr, |$row:ident| $body:block) => {{
+        use futures_util::TryStreamExt;
+        match $store {
+            AnyStore::Sqlite(s) => {
+                let mut rows = sqlx::query(sqlx::AssertSqlSafe($sql)).fetch(s.pool());
+                while let Some(r) = rows.try_next().await? {
+                    let $row = decode(&r, $cols)?;
+                    $body
+                }
             }
-            h.finalize().into()
-        })
-        .collect();
-    digests.sort_unstable();
-    let mut all = Sha256::new();
-    for d in &digests {
-        all.update(d);
+            AnyStore::Postgres(s) => {
+                let mut rows = sqlx::query(sqlx::AssertSqlSafe($sql)).fetch(s.pool());
+                while let Some(r) = rows.try_next().await? {
+                    let $row = decode(&r, $cols)?;
+                    $body
+                }
+            }
+        }
+    }};
+}
+
+/// An order-independent checksum of a table's rows, built one row at a time: the sum
+/// (mod 2^256) of each row's SHA-256, then hashed once more with the row count.
+#[derive(Default)]
+struct TableSum {
+    rows: i64,
+    sum: [u64; 4],
+}
+
+impl TableSum {
+    fn add(&mut self, row: &[Value]) {
+        let mut h = Sha256::new();
+        for v in row {
+            // Tagged and length-prefixed: no two different rows hash alike by accident.
+            let int;
+            let (tag, bytes): (u8, &[u8]) = match v {
+                Value::Null => (0, &[]),
+                Value::Int(i) => {
+                    int = i.to_le_bytes();
+                    (1, &int)
+                }
+                Value::Text(t) => (2, t.as_bytes()),
+                Value::Bytes(b) => (3, b),
+            };
+            h.update([tag]);
+            h.update((bytes.len() as u64).to_le_bytes());
+            h.update(bytes);
+        }
+        let digest: [u8; 32] = h.finalize().into();
+        let mut carry = false;
+        for (limb, chunk) in self.sum.iter_mut().zip(digest.chunks_exact(8)) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let (a, c1) = limb.overflowing_add(u64::from_le_bytes(word));
+            let (b, c2) = a.overflowing_add(u64::from(carry));
+            *limb = b;
+            carry = c1 || c2;
+        }
+        self.rows += 1;
     }
-    hex::encode(all.finalize())
+
+    fn hex(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(self.rows.to_le_bytes());
+        for limb in self.sum {
+            h.update(limb.to_le_bytes());
+        }
+        hex::encode(h.finalize())
+    }
 }
 
 /// Placeholders of the target backend: `?` on SQLite, `$n` on PostgreSQL.
@@ -265,26 +279,40 @@ macro_rules! bind_row {
     }};
 }
 
-/// A table's rows to write, with the deferred columns' values held back.
+/// A table to copy: its columns, and where its forward references are.
 struct Plan {
     table: String,
     cols: Vec<(String, Kind)>,
-    rows: Vec<Vec<Value>>,
+    /// (column index, key column index) of columns written after every row is in.
+    deferred: Vec<(usize, usize)>,
 }
 
-/// Writes every planned table, then the deferred columns, in one transaction.
+impl Plan {
+    fn select(&self) -> String {
+        let names: Vec<&str> = self.cols.iter().map(|(n, _)| n.as_str()).collect();
+        format!("SELECT {} FROM {}", names.join(", "), self.table)
+    }
+}
+
+/// Streams every planned table into the target in one transaction, then writes the
+/// deferred columns (only their (value, key) pairs are kept meanwhile: few, and small). Returns the
+/// source's sums as read.
 macro_rules! write_all {
-    ($pool:expr, $target:expr, $plans:expr) => {{
+    ($pool:expr, $from:expr, $target:expr, $plans:expr) => {{
         let mut tx = $pool.begin().await?;
+        let mut sums = Vec::new();
+        // (plan, deferred column, value, key): written once every table is in.
+        let mut later: Vec<(&Plan, usize, Value, Value)> = Vec::new();
         for plan in $plans {
             let sql = insert_sql($target, &plan.table, &plan.cols);
-            for row in &plan.rows {
-                let mut row = row.clone();
-                for (t, c, _) in DEFERRED {
-                    if *t == plan.table {
-                        if let Some(i) = plan.cols.iter().position(|(n, _)| n == c) {
-                            row[i] = Value::Null;
-                        }
+            let mut sum = TableSum::default();
+            for_each_row!($from, plan.select(), &plan.cols, |row| {
+                sum.add(&row);
+                let mut row = row;
+                for (n, &(ci, ki)) in plan.deferred.iter().enumerate() {
+                    if row[ci] != Value::Null {
+                        let value = std::mem::replace(&mut row[ci], Value::Null);
+                        later.push((plan, n, value, row[ki].clone()));
                     }
                 }
                 bind_row!(
@@ -294,34 +322,28 @@ macro_rules! write_all {
                 )
                 .execute(&mut *tx)
                 .await?;
-            }
+            });
+            sums.push(sum);
         }
-        for plan in $plans {
-            for (t, c, key) in DEFERRED {
-                if *t != plan.table {
-                    continue;
-                }
-                let (Some(ci), Some(ki)) = (
-                    plan.cols.iter().position(|(n, _)| n == c),
-                    plan.cols.iter().position(|(n, _)| n == key),
-                ) else {
-                    continue;
-                };
-                let sql = update_sql($target, t, c, key);
-                let cols = [plan.cols[ci].clone(), plan.cols[ki].clone()];
-                for row in &plan.rows {
-                    if row[ci] == Value::Null {
-                        continue;
-                    }
-                    let vals = [row[ci].clone(), row[ki].clone()];
-                    bind_row!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), cols, vals)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-            }
+        for (plan, n, value, key) in later {
+            let (ci, ki) = plan.deferred[n];
+            let sql = update_sql($target, &plan.table, &plan.cols[ci].0, &plan.cols[ki].0);
+            let cols = [plan.cols[ci].clone(), plan.cols[ki].clone()];
+            bind_row!(sqlx::query(sqlx::AssertSqlSafe(sql)), cols, [value, key])
+                .execute(&mut *tx)
+                .await?;
         }
-        tx
+        (tx, sums)
     }};
+}
+
+async fn has_rows(store: &AnyStore, table: &str) -> Result<bool, CopyError> {
+    let sql = format!("SELECT 1 FROM {table} LIMIT 1");
+    let mut any = false;
+    for_each_row!(store, sql, &[], |_row| {
+        any = true;
+    });
+    Ok(any)
 }
 
 /// Copy everything from `from` into the freshly migrated, empty `to`, then compare.
@@ -355,23 +377,29 @@ pub async fn copy(from: &AnyStore, to: &AnyStore) -> Result<Vec<TableCopy>, Copy
                 to: names(&target_cols),
             });
         }
-        if !read_rows(to, table, &cols).await?.is_empty() {
+        if has_rows(to, table).await? {
             return Err(CopyError::TargetNotEmpty(table.to_string()));
         }
-        let rows = read_rows(from, table, &cols).await?;
+        let position = |name: &str| cols.iter().position(|(n, _)| n == name);
+        let deferred = DEFERRED
+            .iter()
+            .filter(|(t, _, _)| t == table)
+            .filter_map(|(_, c, key)| Some((position(c)?, position(key)?)))
+            .collect();
         plans.push(Plan {
             table: table.to_string(),
             cols,
-            rows,
+            deferred,
         });
     }
-    match to {
+    let sums = match to {
         AnyStore::Sqlite(s) => {
-            let tx = write_all!(s.pool(), to, &plans);
+            let (tx, sums) = write_all!(s.pool(), from, to, &plans);
             tx.commit().await?;
+            sums
         }
         AnyStore::Postgres(s) => {
-            let tx = write_all!(s.pool(), to, &plans);
+            let (tx, sums) = write_all!(s.pool(), from, to, &plans);
             tx.commit().await?;
             // Rows came with their ids: new rows continue after the highest.
             for plan in &plans {
@@ -384,42 +412,87 @@ pub async fn copy(from: &AnyStore, to: &AnyStore) -> Result<Vec<TableCopy>, Copy
                     .await?;
                 }
             }
+            sums
         }
-    }
-    compare(from, to, &plans).await
+    };
+    compare(from, to, &plans, &sums).await
 }
 
+/// Both sides read again, row by row: counts and checksums must match what was read from
+/// the source while copying.
 async fn compare(
     from: &AnyStore,
     to: &AnyStore,
     plans: &[Plan],
+    copied: &[TableSum],
 ) -> Result<Vec<TableCopy>, CopyError> {
     let mut out = Vec::new();
-    for plan in plans {
-        let a = read_rows(from, &plan.table, &plan.cols).await?;
-        let b = read_rows(to, &plan.table, &plan.cols).await?;
-        if a.len() != b.len() {
-            return Err(CopyError::Mismatch {
-                table: plan.table.clone(),
-                what: "row counts",
-                from: a.len().to_string(),
-                to: b.len().to_string(),
-            });
+    for (plan, copied) in plans.iter().zip(copied) {
+        let mut a = TableSum::default();
+        for_each_row!(from, plan.select(), &plan.cols, |row| {
+            a.add(&row);
+        });
+        let mut b = TableSum::default();
+        for_each_row!(to, plan.select(), &plan.cols, |row| {
+            b.add(&row);
+        });
+        for (what, x, y) in [("row counts", copied, &b), ("row counts", &a, &b)] {
+            if x.rows != y.rows {
+                return Err(CopyError::Mismatch {
+                    table: plan.table.clone(),
+                    what,
+                    from: x.rows.to_string(),
+                    to: y.rows.to_string(),
+                });
+            }
         }
-        let (ca, cb) = (checksum(&a), checksum(&b));
-        if ca != cb {
-            return Err(CopyError::Mismatch {
-                table: plan.table.clone(),
-                what: "checksums",
-                from: ca,
-                to: cb,
-            });
+        for x in [copied, &a] {
+            if x.hex() != b.hex() {
+                return Err(CopyError::Mismatch {
+                    table: plan.table.clone(),
+                    what: "checksums",
+                    from: x.hex(),
+                    to: b.hex(),
+                });
+            }
         }
         out.push(TableCopy {
             table: plan.table.clone(),
-            rows: a.len() as i64,
-            checksum: ca,
+            rows: b.rows,
+            checksum: b.hex(),
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sum_of(rows: &[Vec<Value>]) -> String {
+        let mut s = TableSum::default();
+        for r in rows {
+            s.add(r);
+        }
+        s.hex()
+    }
+
+    #[test]
+    fn the_checksum_ignores_row_order_and_sees_every_change() {
+        let a = vec![Value::Int(1), Value::Text("Kari".into()), Value::Null];
+        let b = vec![Value::Int(2), Value::Bytes(b"raw".to_vec()), Value::Int(0)];
+        assert_eq!(
+            sum_of(&[a.clone(), b.clone()]),
+            sum_of(&[b.clone(), a.clone()])
+        );
+        let changed = vec![Value::Int(2), Value::Bytes(b"raw!".to_vec()), Value::Int(0)];
+        assert_ne!(
+            sum_of(&[a.clone(), b.clone()]),
+            sum_of(&[a.clone(), changed])
+        );
+        // NULL is not 0, and a row twice is not the row once.
+        let zero = vec![Value::Int(1), Value::Text("Kari".into()), Value::Int(0)];
+        assert_ne!(sum_of(&[a.clone()]), sum_of(&[zero]));
+        assert_ne!(sum_of(&[a.clone()]), sum_of(&[a.clone(), a]));
+    }
 }
