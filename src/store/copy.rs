@@ -492,7 +492,7 @@ mod tests {
         );
         // NULL is not 0, and a row twice is not the row once.
         let zero = vec![Value::Int(1), Value::Text("Kari".into()), Value::Int(0)];
-        assert_ne!(sum_of(&[a.clone()]), sum_of(&[zero]));
-        assert_ne!(sum_of(&[a.clone()]), sum_of(&[a.clone(), a]));
+        assert_ne!(sum_of(std::slice::from_ref(&a)), sum_of(&[zero]));
+        assert_ne!(sum_of(std::slice::from_ref(&a)), sum_of(&[a.clone(), a]));
     }
 }
