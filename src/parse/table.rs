@@ -984,8 +984,12 @@ mod tests {
     }
 
     fn parse(rows: &[&[&str]]) -> ParsedList {
+        parse_grids(&grid(rows))
+    }
+
+    fn parse_grids(grids: &[Grid]) -> ParsedList {
         extract(
-            &grid(rows),
+            grids,
             &ParseOptions {
                 accept_synthetic_ids: true,
             },
@@ -1108,12 +1112,7 @@ mod tests {
             &["Kari Nordmann", "03816900505", "450"],
             &["Per Hansen", "03827614121", "300"],
         ]));
-        let l = extract(
-            &grids,
-            &ParseOptions {
-                accept_synthetic_ids: true,
-            },
-        );
+        let l = parse_grids(&grids);
         assert_eq!(l.lines.len(), 2);
         assert_eq!(l.declared_total_ore, Some(75000));
     }
@@ -1220,12 +1219,7 @@ mod tests {
             &["Per Hansen", "03827614121", "300"],
             &["Sum", "", "300"],
         ]));
-        let l = extract(
-            &grids,
-            &ParseOptions {
-                accept_synthetic_ids: true,
-            },
-        );
+        let l = parse_grids(&grids);
         assert_eq!(l.lines.len(), 2);
         assert_eq!(l.declared_total_ore, Some(75000));
     }
