@@ -70,9 +70,62 @@ static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
 /// Already having access (then the mail is usually a question about using it).
 static HAS_ACCESS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(har|hadde) (allerede |nå |jo )?(fått )?tilgang|already (have|got|has) access|we have access|har (allerede )?(en )?bruker(konto)?\b|(har )?logget (inn|på)|logged in",
+        r"(har|hadde) (allerede |nå |jo )?(fått )?tilgang|already (have|got|has) (access|an? (user|account|login))|we have (access|an? (user|account|login))|har (allerede )?(en )?bruker(konto)?\b|(har )?logget (inn|på)|logged in",
     )
 });
+
+/// Wanting something, said without a request word ("we want to start using …").
+static WISH: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\bwants?\b|\bwish|\bvil\b|\bhåper|\bhope|\bhoping|gjerne"));
+
+/// The subject or sentences of a text, each normalised; a sentence ends at a line break,
+/// `?`, `!`, or `. ` (the flag says whether it ended in `?`).
+fn sentences(text: &str) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let end = match c {
+            '\n' | '!' | '?' => true,
+            '.' => chars.peek().is_none_or(|n| n.is_whitespace()),
+            _ => false,
+        };
+        if end {
+            let t = normalise(&current);
+            if !t.is_empty() {
+                out.push((t, c == '?'));
+            }
+            current.clear();
+        } else {
+            current.push(c);
+        }
+    }
+    let t = normalise(&current);
+    if !t.is_empty() {
+        out.push((t, false));
+    }
+    out
+}
+
+/// Whether the text asks for access: a subject naming access ("Tilgang til Winorg"), or a
+/// sentence that mentions access or the portal and asks or wishes for something — in the
+/// same sentence, or as a request in the next ("Vi har ikke tilgang ennå. Kan dere ordne
+/// det?"). Mentioning the portal in passing ("we already deliver through Winorg; when is
+/// the deadline?") is not asking for it.
+fn asks_for_access(text: &str) -> bool {
+    let parts = sentences(text);
+    let subject_asks = text
+        .lines()
+        .next()
+        .is_some_and(|first| ACCESS_WORD.is_match(&normalise(first)) && !first.contains('?'));
+    subject_asks
+        || parts.iter().enumerate().any(|(i, (t, question))| {
+            let about_access = ACCESS_WORD.is_match(t) || PLATFORM.is_match(t);
+            let asks_here = *question || REQUEST.is_match(t) || WISH.is_match(t);
+            let asks_next = parts.get(i + 1).is_some_and(|(n, _)| REQUEST.is_match(n));
+            about_access && (asks_here || asks_next)
+        })
+}
 
 /// Labelled org number or mobile: the data an access request brings.
 static FIELD_LABELS: LazyLock<Regex> = LazyLock::new(|| {
@@ -194,6 +247,9 @@ pub fn score(text: &str) -> Scores {
     if HAS_ACCESS.is_match(&t) && !REQUEST.is_match(&t) {
         s.access -= 3.0;
     }
+    if (platform || access_word) && !FIELD_LABELS.is_match(&t) && !asks_for_access(text) {
+        s.access -= 4.0;
+    }
     if (DOCUMENT_ACCESS.is_match(&t) || ACCESS_TO_CHECK.is_match(&t)) && !platform {
         s.access -= 3.0;
     }
@@ -273,6 +329,8 @@ mod tests {
             "We want to start using Winorg trekksentral.",
             "Hvordan kommer vi i gang med Winorg trekksentral?",
             "How do we register for the employer portal?",
+            "Tilgang til Winorg\nHei, se opplysningene under.",
+            "Vi har ikke tilgang til trekksentralen ennå. Kan dere ordne det?",
         ] {
             assert_eq!(best(t), "access", "{t}");
         }
@@ -332,6 +390,8 @@ mod tests {
             "Hva skal være med i listen når noen er sykmeldt?",
             "Kari sier hun er medlem hos dere. Kan dere bekrefte det? Vi har ikke tilgang til å sjekke det selv.",
             "Is Ola a member? We don't have access to check that ourselves, could you confirm?",
+            "Frist for levering i trekksentralen\nVi går over til å levere trekklister via Winorg trekksentral fra desember. Når er fristen for å levere desemberlista der?",
+            "Uploading files in Winorg trekksentral\nWe already have a user for Winorg trekksentral. Is it possible to upload a CSV file there, or does it have to be an Excel file?",
         ] {
             assert_eq!(best(t), "question", "{t}");
         }
