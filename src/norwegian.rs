@@ -418,6 +418,13 @@ const MONTHS: [(&str, u32); 24] = [
     ("december", 12),
 ];
 
+/// Whether a word is a month's full name (Norwegian or English, any case), not an
+/// abbreviation: in running text "mar" or "des" are rarely months.
+pub fn is_month_name(word: &str) -> bool {
+    let w = word.trim().to_lowercase();
+    MONTHS.iter().any(|(name, _)| *name == w)
+}
+
 /// A month name (Norwegian or English, full or 3-letter abbreviation, any case) → 1–12.
 pub fn month_from_name(word: &str) -> Option<u32> {
     let w = word.trim().trim_end_matches('.').to_lowercase();

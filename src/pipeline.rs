@@ -153,6 +153,20 @@ impl<'a, S: Store> Pipeline<'a, S> {
         Ok(())
     }
 
+    /// The handler of the classified kind.
+    async fn dispatch(&self, cx: &Context<'_>) -> Result<Handled, PipelineError> {
+        Ok(match cx.class.kind {
+            Kind::ListSubmission => handle::list::handle(self.store, cx).await?,
+            Kind::AccessRequest => handle::access::handle(self.store, cx).await?,
+            Kind::InvoiceCopyRequest => handle::invoice::handle(self.store, cx).await?,
+            Kind::ChangeRequest | Kind::Question => {
+                handle::other::flag_and_acknowledge(self.store, cx, cx.class.kind).await?
+            }
+            Kind::AutoReply => handle::other::auto_reply(),
+            Kind::Bounce => handle::other::bounce(cx),
+        })
+    }
+
     async fn decide(&self, id: i64, mail: &Mail) -> Result<OutcomeWrite, PipelineError> {
         let mut class = classify::classify(mail);
         let mut ids: Vec<String> = mail.references.clone();
@@ -178,24 +192,34 @@ impl<'a, S: Store> Pipeline<'a, S> {
                 class.access = Some(classify::extract_access(mail));
             }
         }
-        let cx = Context {
+        let context = |class| Context {
             message: id,
             mail,
-            class: &class,
+            class,
             settings: self.settings,
             thread: &thread,
             exe: &self.exe,
         };
-        let handled = match class.kind {
-            Kind::ListSubmission => handle::list::handle(self.store, &cx).await?,
-            Kind::AccessRequest => handle::access::handle(self.store, &cx).await?,
-            Kind::InvoiceCopyRequest => handle::invoice::handle(self.store, &cx).await?,
-            Kind::ChangeRequest | Kind::Question => {
-                handle::other::flag_and_acknowledge(self.store, &cx, class.kind).await?
+        let mut handled = self.dispatch(&context(&class)).await?;
+        // A readable spreadsheet holding no people (a form, say) beside words that ask for
+        // something else: the words decide, and the parsed files are kept for staff.
+        if class.kind == Kind::ListSubmission
+            && matches!(
+                class.words_kind,
+                Kind::AccessRequest | Kind::InvoiceCopyRequest | Kind::ChangeRequest
+            )
+            && handle::list::readable_without_people(&handled)
+        {
+            let mut by_words = class.clone();
+            by_words.kind = class.words_kind;
+            if by_words.kind == Kind::AccessRequest && by_words.access.is_none() {
+                by_words.access = Some(classify::extract_access(mail));
             }
-            Kind::AutoReply => handle::other::auto_reply(),
-            Kind::Bounce => handle::other::bounce(&cx),
-        };
+            let attachments = std::mem::take(&mut handled.attachments);
+            handled = self.dispatch(&context(&by_words)).await?;
+            handled.attachments = attachments;
+            class = by_words;
+        }
         self.outcome_write(id, mail, &class, conversation, handled)
             .await
     }

@@ -335,3 +335,40 @@ fn a_copy_of_the_list_in_another_format_is_not_counted_twice() {
         "the copy is named in the warnings: {row}"
     );
 }
+
+/// A change of invoice address with the employer's own form attached (a spreadsheet of
+/// label/value cells, no people): the words decide, so staff get a change request, and
+/// the sender is not asked to send "the list" as Excel.
+#[test]
+fn a_form_without_people_beside_a_change_request_is_a_change_request() {
+    let s = Scratch::new();
+    use base64::Engine;
+    let form = "Skjema;Endring av fakturaadresse\r\nFirma;Solstad Bygg og Anlegg AS\r\nNy fakturaadresse;Postboks 12, 0101 Oslo\r\nGjelder fra;01.12.2026\r\n";
+    let eml = format!(
+        "From: lonn@solstad-bygg.example\r\nTo: trekklister@union.example\r\nSubject: Ny fakturaadresse\r\n\
+         Message-ID: <form-test@x.example>\r\nDate: Mon, 16 Nov 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         Hei,\r\n\r\nVi har fått ny fakturaadresse. Fra og med desember skal fakturaene sendes til adressen i skjemaet.\r\n\r\nMvh\r\nLønn\r\n\
+         --b\r\nContent-Type: text/csv; charset=utf-8\r\n\
+         Content-Disposition: attachment; filename=\"skjema.csv\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
+        base64::engine::general_purpose::STANDARD.encode(form)
+    );
+    std::fs::write(s.path("mailbox").join("form.eml"), eml).expect("write mail");
+    run_once(&s);
+    let report = s.report();
+    let row = report
+        .iter()
+        .find(|r| r["source"] == "form.eml")
+        .expect("report row");
+    assert_eq!(row["kind"], "change_request", "{row}");
+    assert_eq!(row["outcome"], "flagged", "{row}");
+    assert_eq!(row["flags"], serde_json::json!(["change_request"]), "{row}");
+    assert_eq!(row["reply_template"], "received_under_review", "{row}");
+    let stored = sql(&s, "SELECT file_name FROM attachments");
+    assert_eq!(
+        stored,
+        vec!["skjema.csv".to_string()],
+        "the form is kept for staff"
+    );
+}

@@ -91,6 +91,9 @@ pub struct Classification {
     pub never_answer: bool,
     pub access: Option<AccessFields>,
     pub bounce: Option<BounceInfo>,
+    /// What the words alone ask for (`Question` when nothing in particular), whatever the
+    /// attachments: a spreadsheet that holds no people decides nothing.
+    pub words_kind: Kind,
     /// Numbers mentioned in subject/body/file names that may be list numbers, invoice
     /// numbers, KIDs, org numbers or employer IDs; the handlers check them against the store.
     pub references: References,
@@ -121,6 +124,7 @@ pub fn classify(mail: &Mail) -> Classification {
     let subject = text::strip_subject_prefixes(&mail.subject);
     let token = refs::thread_token(&mail.subject);
 
+    let words_kind = decide(intent_scores(subject, &sections, token.as_deref()));
     let mut bounce_info = None;
     let mut bulk = false;
     let kind = if bounce::is_bounce(mail) {
@@ -134,16 +138,12 @@ pub fn classify(mail: &Mail) -> Classification {
     } else if signals.bulk {
         bulk = true;
         Kind::AutoReply
-    } else if signals.auto_reply {
+    } else if signals.auto_reply
+        || (words_kind == Kind::Question && auto::body_says_out_of_office(&sections.fresh))
+    {
         Kind::AutoReply
     } else {
-        let scores = intent_scores(subject, &sections, token.as_deref());
-        let intent = decide(scores);
-        if intent == Kind::Question && auto::body_says_out_of_office(&sections.fresh) {
-            Kind::AutoReply
-        } else {
-            intent
-        }
+        words_kind
     };
 
     let lang_text = if sections.fresh.trim().is_empty() {
@@ -174,6 +174,7 @@ pub fn classify(mail: &Mail) -> Classification {
         never_answer,
         access,
         bounce: bounce_info,
+        words_kind,
         references,
     }
 }

@@ -2,8 +2,90 @@
 //! giving a reason. A cover note or a greeting is not a comment.
 use super::names::name_tokens;
 
-/// Words beyond the person's name a sentence needs before it counts as a reason.
+/// Words beyond the person's name (and beyond words that only point at a change) a
+/// sentence needs before it counts as a reason.
 const MIN_REASON_WORDS: usize = 3;
+
+/// Words that refer to a change or the list without saying why: "Se endring for Kari
+/// Nordmann" names a person and explains nothing. (ASCII-folded, as `name_tokens` gives.)
+const POINTING_WORDS: &[&str] = &[
+    "se",
+    "endring",
+    "endringer",
+    "endringen",
+    "endret",
+    "for",
+    "til",
+    "av",
+    "pa",
+    "i",
+    "og",
+    "er",
+    "har",
+    "ha",
+    "om",
+    "med",
+    "den",
+    "det",
+    "denne",
+    "dette",
+    "vedlagt",
+    "liste",
+    "listen",
+    "lista",
+    "trekkliste",
+    "trekklisten",
+    "merk",
+    "note",
+    "see",
+    "change",
+    "changes",
+    "changed",
+    "the",
+    "of",
+    "on",
+    "in",
+    "and",
+    "is",
+    "has",
+    "attached",
+    "list",
+    "please",
+    "vennligst",
+    "gjelder",
+    "regarding",
+    "re",
+];
+
+/// Words that are a reason on their own ("Kari Nordmann har sluttet").
+const REASON_WORDS: &[&str] = &[
+    "sluttet",
+    "slutta",
+    "slutter",
+    "fratradt",
+    "oppsagt",
+    "permittert",
+    "permisjon",
+    "foreldrepermisjon",
+    "sykmeldt",
+    "pensjonert",
+    "pensjonist",
+    "dod",
+    "avdod",
+    "utmeldt",
+    "innmeldt",
+    "nyansatt",
+    "larling",
+    "stilling",
+    "redusert",
+    "left",
+    "resigned",
+    "retired",
+    "leave",
+    "deceased",
+    "apprentice",
+    "position",
+];
 
 /// True when the line's own comment or the body explains the change for `name`.
 pub fn is_commented(line_comment: Option<&str>, name: Option<&str>, body: &str) -> bool {
@@ -19,14 +101,44 @@ pub fn body_explains(name: &str, body: &str) -> bool {
     let (Some(first), Some(last)) = (person.first(), person.last()) else {
         return false;
     };
-    own_text(body)
-        .split(['.', '!', '?', '\n'])
-        .map(name_tokens)
+    sentences(&own_text(body))
+        .into_iter()
+        .map(|s| name_tokens(&s))
         .any(|words| {
-            words.contains(first)
-                && words.contains(last)
-                && words.iter().filter(|w| !person.contains(w)).count() >= MIN_REASON_WORDS
+            if !(words.contains(first) && words.contains(last)) {
+                return false;
+            }
+            let said: Vec<&String> = words
+                .iter()
+                .filter(|w| !person.contains(w) && !POINTING_WORDS.contains(&w.as_str()))
+                .collect();
+            said.len() >= MIN_REASON_WORDS
+                || said.iter().any(|w| REASON_WORDS.contains(&w.as_str()))
         })
+}
+
+/// Sentences: text up to a line break, `!`, `?`, or a full stop before a space. A full
+/// stop after a digit is a date's ("sluttet 31. oktober"), not a sentence's end.
+fn sentences(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut chars = text.chars().peekable();
+    let mut previous = ' ';
+    while let Some(c) = chars.next() {
+        let end = match c {
+            '\n' | '!' | '?' => true,
+            '.' => !previous.is_ascii_digit() && chars.peek().is_none_or(|n| n.is_whitespace()),
+            _ => false,
+        };
+        if end {
+            out.push(std::mem::take(&mut current));
+        } else {
+            current.push(c);
+        }
+        previous = c;
+    }
+    out.push(current);
+    out
 }
 
 /// The sender's own words: quoted lines (`>`) and everything from a quoted header block on
@@ -85,5 +197,17 @@ mod tests {
             "Kari Nordmann",
             "> Kari Nordmann har sluttet i bedriften i oktober"
         ));
+        assert!(!body_explains(
+            "Gro Larsen",
+            "Vedlagt trekkliste for november. Se endring for Gro Larsen.\nMvh"
+        ));
+    }
+
+    #[test]
+    fn dates_inside_a_reason_do_not_cut_it_short() {
+        let body = "Endringer:\n- Heidi Pettersen sluttet 31. oktober, vedkommende har fått ny jobb.\n- Ola Berg | Sluttdato 20.11.2026 | Har sagt opp og slutter 20. november";
+        assert!(body_explains("Heidi Pettersen", body));
+        assert!(body_explains("Ola Berg", body));
+        assert!(body_explains("Kari Nordmann", "Kari Nordmann har sluttet."));
     }
 }

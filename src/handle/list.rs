@@ -11,25 +11,6 @@ use crate::parse::{ParsedLine, ParsedList};
 use crate::store::{AttachmentWrite, IssuedList, Store};
 use std::collections::{BTreeSet, HashMap};
 
-/// Free-mail domains never identify an employer by the sender's domain.
-const SHARED_DOMAINS: &[&str] = &[
-    "gmail.com",
-    "googlemail.com",
-    "hotmail.com",
-    "outlook.com",
-    "live.com",
-    "msn.com",
-    "yahoo.com",
-    "icloud.com",
-    "me.com",
-    "online.no",
-    "live.no",
-    "hotmail.no",
-    "yahoo.no",
-    "proton.me",
-    "protonmail.com",
-];
-
 pub async fn handle(store: &impl Store, cx: &Context<'_>) -> Result<Handled, HandleError> {
     let mut handled = Handled::new(Kind::ListSubmission, "");
     let (combined, attachments, copies) = parse_attachments(cx).await;
@@ -252,6 +233,18 @@ fn finish(
     handled
 }
 
+/// Every list-like attachment was read, and none holds a table of people: not a list
+/// that could not be read, but no list at all (a form, a letter in a spreadsheet).
+pub fn readable_without_people(handled: &Handled) -> bool {
+    !handled.attachments.is_empty()
+        && handled.attachments.iter().all(|a| {
+            a.parsed.as_ref().is_some_and(|p| {
+                p.lines.is_empty()
+                    && (p.readable || p.reason.as_deref() == Some(crate::parse::NO_PEOPLE))
+            })
+        })
+}
+
 /// Parse every attachment that looks like a list, in the sandbox; the readable ones with
 /// lines are joined into one submission. An attachment listing exactly the people of one
 /// already joined (the same list sent as Excel and as a PDF copy) is a copy: it is kept and
@@ -418,19 +411,7 @@ async fn gather_evidence(
         }
     }
     if employer.is_none() {
-        if let Some(from) = &cx.mail.from_address {
-            employer = store.employer_by_contact(from).await?;
-            if employer.is_none() {
-                let domain = from.rsplit('@').next().unwrap_or("");
-                let ours = cx.settings.mail.address.rsplit('@').next().unwrap_or("");
-                if !domain.is_empty() && domain != ours && !SHARED_DOMAINS.contains(&domain) {
-                    let found = store.employers_by_domain(domain).await?;
-                    if found.len() == 1 {
-                        employer = found.into_iter().next();
-                    }
-                }
-            }
-        }
+        employer = super::sender_employer(store, cx).await?;
     }
     if let Some(e) = employer {
         evidence.employer_lists = store

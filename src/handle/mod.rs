@@ -83,6 +83,51 @@ pub enum HandleError {
     Store(#[from] crate::store::StoreError),
 }
 
+/// Free-mail domains never identify an employer by the sender's domain.
+const SHARED_DOMAINS: &[&str] = &[
+    "gmail.com",
+    "googlemail.com",
+    "hotmail.com",
+    "outlook.com",
+    "live.com",
+    "msn.com",
+    "yahoo.com",
+    "icloud.com",
+    "me.com",
+    "online.no",
+    "live.no",
+    "hotmail.no",
+    "yahoo.no",
+    "proton.me",
+    "protonmail.com",
+];
+
+/// The employer a mail comes from, by its sender: one of the employer's contact addresses,
+/// else the sender's domain when exactly one employer uses it (never a free-mail domain or
+/// our own).
+pub async fn sender_employer(
+    store: &impl crate::store::Store,
+    cx: &Context<'_>,
+) -> Result<Option<crate::store::Employer>, HandleError> {
+    let Some(from) = &cx.mail.from_address else {
+        return Ok(None);
+    };
+    if let Some(e) = store.employer_by_contact(from).await? {
+        return Ok(Some(e));
+    }
+    let domain = from.rsplit('@').next().unwrap_or("");
+    let ours = cx.settings.mail.address.rsplit('@').next().unwrap_or("");
+    if domain.is_empty() || domain == ours || SHARED_DOMAINS.contains(&domain) {
+        return Ok(None);
+    }
+    let found = store.employers_by_domain(domain).await?;
+    Ok(if found.len() == 1 {
+        found.into_iter().next()
+    } else {
+        None
+    })
+}
+
 /// Base template data shared by every reply.
 pub fn base_context(
     settings: &crate::config::Settings,

@@ -222,6 +222,10 @@ pub fn parse_attachment(file_name: &str, bytes: &[u8], opts: &ParseOptions) -> P
 }
 
 /// [`parse_attachment`] with explicit size limits (the sandbox child uses the configured ones).
+/// The reason given for a file that was read but holds no table of people (a form, a
+/// letter): unreadable as a list, but not unreadable.
+pub const NO_PEOPLE: &str = "no table of people found in the file";
+
 pub fn parse_attachment_with_limits(
     file_name: &str,
     bytes: &[u8],
@@ -233,7 +237,7 @@ pub fn parse_attachment_with_limits(
             let mut list = table::extract(&grids, opts);
             if list.lines.is_empty() {
                 // Nothing to process: for the mail flow this is a file to ask again for.
-                let mut u = unreadable("no table of people found in the file");
+                let mut u = unreadable(NO_PEOPLE);
                 u.format = Some(format.name().to_string());
                 return u;
             }
