@@ -372,3 +372,54 @@ fn a_form_without_people_beside_a_change_request_is_a_change_request() {
         "the form is kept for staff"
     );
 }
+
+/// An invoice copy asked for by month from an employer's known address is answered with
+/// that month's invoice; with a month the employer has no invoice for, staff are asked.
+#[test]
+fn an_invoice_copy_asked_for_by_month_is_found_from_the_sender() {
+    let s = Scratch::new();
+    let mails = [
+        (
+            "1-october.eml",
+            mail(
+                "per.olav.solstad@solstadbygg.example",
+                "inv-oct@x.example",
+                "Kopi av faktura",
+                "Hei,\r\n\r\nKan vi få kopi av fakturaen for oktober 2026? Vi finner den ikke.\r\n\r\nMvh\r\nPer Olav",
+            ),
+        ),
+        (
+            "2-march.eml",
+            mail(
+                "per.olav.solstad@solstadbygg.example",
+                "inv-mar@x.example",
+                "Kopi av faktura",
+                "Hei,\r\n\r\nKan vi få kopi av fakturaen for mars 2026?\r\n\r\nMvh\r\nPer Olav",
+            ),
+        ),
+    ];
+    for (name, eml) in &mails {
+        std::fs::write(s.path("mailbox").join(name), eml).expect("write mail");
+    }
+    run_once(&s);
+    let report = s.report();
+    let row = |source: &str| {
+        report
+            .iter()
+            .find(|r| r["source"] == source)
+            .cloned()
+            .expect("report row")
+    };
+    let october = row("1-october.eml");
+    assert_eq!(october["kind"], "invoice_copy_request", "{october}");
+    assert_eq!(october["outcome"], "answered", "{october}");
+    assert_eq!(october["list_number"], "250871", "{october}");
+    assert_eq!(october["reply_template"], "invoice_copy", "{october}");
+    let march = row("2-march.eml");
+    assert_eq!(march["outcome"], "flagged", "{march}");
+    assert_eq!(
+        march["flags"],
+        serde_json::json!(["invoice_unknown"]),
+        "{march}"
+    );
+}
