@@ -426,7 +426,21 @@ fn body_text(msg: &Message<'_>) -> String {
             continue;
         };
         let piece = match &part.body {
-            PartType::Text(t) => t.to_string(),
+            PartType::Text(t) => {
+                let flowed = part
+                    .content_type()
+                    .and_then(|ct| ct.attribute("format"))
+                    .is_some_and(|f| f.eq_ignore_ascii_case("flowed"));
+                let delsp = part
+                    .content_type()
+                    .and_then(|ct| ct.attribute("delsp"))
+                    .is_some_and(|d| d.eq_ignore_ascii_case("yes"));
+                if flowed {
+                    unflow(&normalise_newlines(t), delsp)
+                } else {
+                    t.to_string()
+                }
+            }
             PartType::Html(h) => html_to_text(h),
             _ => continue,
         };
@@ -460,6 +474,43 @@ fn html_alternative_text(msg: &Message<'_>) -> String {
                 break;
             }
         }
+    }
+    out
+}
+
+/// RFC 3676 `format=flowed`: a line ending in a space continues on the next one (with the
+/// same quote depth); space-stuffing is undone. Mailers like Thunderbird break lines this
+/// way, often in the middle of a name.
+fn unflow(text: &str, delsp: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut open: Option<usize> = None;
+    for raw in text.split('\n') {
+        let depth = raw.chars().take_while(|&c| c == '>').count();
+        let mut line = &raw[depth..];
+        if let Some(rest) = line.strip_prefix(' ') {
+            line = rest;
+        }
+        // The signature separator is never flowed.
+        let soft = line.ends_with(' ') && line != "-- ";
+        match open {
+            Some(d) if d == depth => {}
+            Some(_) => {
+                out.push('\n');
+                out.push_str(&">".repeat(depth));
+            }
+            None => out.push_str(&">".repeat(depth)),
+        }
+        if soft {
+            out.push_str(if delsp { &line[..line.len() - 1] } else { line });
+            open = Some(depth);
+        } else {
+            out.push_str(line);
+            out.push('\n');
+            open = None;
+        }
+    }
+    if open.is_none() && out.ends_with('\n') {
+        out.pop();
     }
     out
 }
@@ -991,6 +1042,17 @@ mod tests {
             html_to_text(html),
             "Hei,\nFirma: Grønli AS\nMobil: 917 23 456"
         );
+    }
+
+    #[test]
+    fn flowed_lines_are_joined() {
+        let text = "Endringer denne gangen: K\u{e5}re \nBrekke har g\u{e5}tt ned til 50 % \nstilling.\n\n-- \nMvh\n> sitert \n> tekst";
+        assert_eq!(
+            unflow(text, false),
+            "Endringer denne gangen: K\u{e5}re Brekke har g\u{e5}tt ned til 50 % stilling.\n\n-- \nMvh\n>sitert tekst"
+        );
+        assert_eq!(unflow("a-\nb", true), "a-\nb");
+        assert_eq!(unflow("lang- \nord", true), "lang-ord");
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub struct AutoSignals {
 /// a prefix (`Ferie: …`) so that "Spørsmål om feriepenger" is not taken for one.
 static OOO_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(^\s*(fraværende|fravær|ferie|borte|auto|autosvar|autoreply|auto-reply|automatisk svar|automatic reply|out of office|abwesend|frånvarande|poissa|absent|absence|vacation|vacances|ikke til stede|ikke på kontoret|on leave|on vacation)\b\s*(:|$))|automatisk svar|\bautosvar\b|\bauto[- ]?reply\b|automatic reply|\bauto[- ]?response\b|out of (the )?office|fraværsmelding|abwesenheitsnotiz|\bfrånvaro\b|réponse automatique|respuesta automática|risposta automatica",
+        r"(?i)(^\s*(fraværende|fravær|ferie|borte|auto|autosvar|autoreply|auto-reply|automatisk svar|automatic reply|out of office|abwesend|frånvarande|poissa|absent|absence|vacation|vacances|ikke til stede|ikke på kontoret|on leave|on vacation)\b\s*(:|$))|automatiske? svar|automatiskt svar|frånvaromeddelande|automatische antwort|automatisch antwoord|automaattinen vastaus|\bautosvar\b|\bauto[- ]?reply\b|automatic reply|\bauto[- ]?response\b|out of (the )?office|fraværsmelding|abwesenheitsnotiz|\bfrånvaro\b|réponse automatique|respuesta automática|risposta automatica",
     )
     .expect("static regex")
 });
@@ -35,7 +35,7 @@ static OOO_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
 /// Body phrases of a vacation notice. Only used for short mails without other business.
 static OOO_BODY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(jeg er (på ferie|fraværende|borte|på kurs|ute av kontoret|i permisjon|sykemeldt|ikke på kontoret|ikke til stede)|jeg er tilbake (på kontoret |på jobb )?(den |igjen |mandag|tirsdag|onsdag|torsdag|fredag|\d)|(er|blir) tilbake (på kontoret |på jobb )?(den |igjen |mandag|tirsdag|onsdag|torsdag|fredag|\d)|leser (ikke|ingen) e-?post|har begrenset tilgang til e-?post|i am (currently )?(out of (the )?office|away|on (holiday|vacation|leave)|travelling)|i will be back|i'?ll be back|back in the office|returning on|limited access to (my )?e-?mail|will (respond|reply) (to your (message|e-?mail) )?(when|upon|as soon as) i|takk for (din |e-?posten|henvendelsen).{0,60}(tilbake|fraværende|ferie)|thank you for your (e-?mail|message).{0,60}(out of|away|back))",
+        r"(?i)(jeg er (på ferie|fraværende|borte|på kurs|ute av kontoret|i permisjon|sykemeldt|ikke på kontoret|ikke til stede)|jeg er tilbake (på kontoret |på jobb )?(den |igjen |mandag|tirsdag|onsdag|torsdag|fredag|\d)|(er|blir) tilbake (på kontoret |på jobb )?(den |igjen |mandag|tirsdag|onsdag|torsdag|fredag|\d)|leser (ikke|ingen) e-?post|læser (ikke|ingen) e-?mail|jag är (på semester|ledig|föräldraledig|tjänstledig|sjukskriven|borta|inte på kontoret|på tjänsteresa)|läser inte (min )?e-?post|(är|kommer) tillbaka (den |på |igen |\d)|har begrenset tilgang til e-?post|i am (currently )?(out of (the )?office|away|on (holiday|vacation|leave)|travelling)|i will be back|i'?ll be back|back in the office|returning on|limited access to (my )?e-?mail|will (respond|reply) (to your (message|e-?mail) )?(when|upon|as soon as) i|takk for (din |e-?posten|henvendelsen).{0,60}(tilbake|fraværende|ferie)|thank you for your (e-?mail|message).{0,60}(out of|away|back))",
     )
     .expect("static regex")
 });
@@ -209,6 +209,9 @@ mod tests {
             "Auto: Påminnelse",
             "Automatisk svar: SV: Trekkliste",
             "[Ekstern] Out of office: x",
+            "Automatiskt svar: Tilgang til Winorg trekksentral",
+            "Frånvaromeddelande: Trekkliste",
+            "Automatische Antwort: x",
         ] {
             assert!(signals(&mail(&[], s, "a@b")).auto_reply, "{s}");
         }
@@ -246,6 +249,9 @@ mod tests {
 
     #[test]
     fn body_ooo() {
+        assert!(body_says_out_of_office(
+            "Jag är föräldraledig till och med 31 januari och läser inte min e-post."
+        ));
         assert!(body_says_out_of_office(
             "Takk for henvendelsen. Jeg er tilbake på kontoret mandag 30. november og svarer deg da."
         ));

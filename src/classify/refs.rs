@@ -3,6 +3,7 @@
 //! and the thread token of the subject. The handlers check them, so this over-collects.
 use super::numbers::looks_like_national_id;
 use super::References;
+use chrono::Datelike;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -134,6 +135,46 @@ fn push_candidate(out: &mut Vec<String>, digits: &str) {
     }
 }
 
+/// The one month a mail's own words name, as `YYYY-MM`: "oktober 2026", "November 2026",
+/// or a month alone ("fakturaen for oktober"), then the latest such month not after the
+/// mail. Quoted lines are left out; two different months named give none.
+pub fn named_period(text: &str, today: chrono::NaiveDate) -> Option<String> {
+    let mut found: Vec<String> = Vec::new();
+    for line in text.lines().filter(|l| !l.trim_start().starts_with('>')) {
+        let words: Vec<&str> = line
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        for (i, w) in words.iter().enumerate() {
+            let lower = w.to_lowercase();
+            // Whole month names only, and not the English verb "may" without a year.
+            let Some(month) = crate::norwegian::month_from_name(&lower)
+                .filter(|_| crate::norwegian::is_month_name(&lower))
+            else {
+                continue;
+            };
+            let year = words
+                .get(i + 1)
+                .and_then(|y| y.parse::<i32>().ok())
+                .filter(|y| (2000..=2099).contains(y));
+            let year = match year {
+                Some(y) => y,
+                None if lower == "may" || lower == "march" => continue,
+                None if month > today.month() => today.year() - 1,
+                None => today.year(),
+            };
+            let period = format!("{year:04}-{month:02}");
+            if !found.contains(&period) {
+                found.push(period);
+            }
+        }
+    }
+    match found.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,5 +226,59 @@ mod tests {
             &["A1107_nov.xlsx"],
         );
         assert_eq!(r.employer_ids, vec!["A1043", "A1107", "B20771"]);
+    }
+}
+
+#[cfg(test)]
+mod named_period_tests {
+    use super::named_period;
+    use chrono::NaiveDate;
+
+    fn on(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn a_named_month_with_or_without_its_year() {
+        let today = on(2026, 11, 27);
+        assert_eq!(
+            named_period("Kan vi få kopi av fakturaen for oktober 2026?", today).as_deref(),
+            Some("2026-10")
+        );
+        assert_eq!(
+            named_period(
+                "Could you send a copy of the invoice for November 2026?",
+                today
+            )
+            .as_deref(),
+            Some("2026-11")
+        );
+        assert_eq!(
+            named_period("Fakturaen for oktober har ikke kommet", today).as_deref(),
+            Some("2026-10")
+        );
+        // Asked in January about December: last year's.
+        assert_eq!(
+            named_period("Kopi av fakturaen for desember", on(2027, 1, 5)).as_deref(),
+            Some("2026-12")
+        );
+    }
+
+    #[test]
+    fn no_month_two_months_or_a_modal_verb_give_none() {
+        let today = on(2026, 11, 27);
+        assert_eq!(named_period("Kan vi få kopi av fakturaen?", today), None);
+        assert_eq!(
+            named_period("Fakturaene for oktober og november", today),
+            None
+        );
+        assert_eq!(
+            named_period("May we have a copy of the invoice?", today),
+            None
+        );
+        assert_eq!(
+            named_period("Kopi av faktura, takk\n> Fakturaen for september", today),
+            None
+        );
     }
 }

@@ -101,8 +101,10 @@ pub fn body_explains(name: &str, body: &str) -> bool {
     let (Some(first), Some(last)) = (person.first(), person.last()) else {
         return false;
     };
-    sentences(&own_text(body))
+    let own = own_text(body);
+    sentences(&own)
         .into_iter()
+        .chain(labelled_blocks(&own))
         .map(|s| name_tokens(&s))
         .any(|words| {
             if !(words.contains(first) && words.contains(last)) {
@@ -115,6 +117,33 @@ pub fn body_explains(name: &str, body: &str) -> bool {
             said.len() >= MIN_REASON_WORDS
                 || said.iter().any(|w| REASON_WORDS.contains(&w.as_str()))
         })
+}
+
+/// Paragraphs that describe one person in labelled lines ("Navn: Bakkevig, Oddny" /
+/// "Endring: …" / "Årsak: …"), each joined into one text.
+fn labelled_blocks(text: &str) -> Vec<String> {
+    const NAME_LABELS: &[&str] = &[
+        "navn", "namn", "name", "ansatt", "employee", "person", "medlem",
+    ];
+    text.split("\n\n")
+        .filter(|block| {
+            let lines: Vec<&str> = block.lines().filter(|l| !l.trim().is_empty()).collect();
+            (2..=6).contains(&lines.len())
+                && lines.iter().any(|l| {
+                    l.split_once(':').is_some_and(|(label, _)| {
+                        NAME_LABELS.contains(
+                            &label
+                                .trim()
+                                .trim_start_matches('-')
+                                .trim()
+                                .to_lowercase()
+                                .as_str(),
+                        )
+                    })
+                })
+        })
+        .map(|block| block.replace('\n', " "))
+        .collect()
 }
 
 /// Sentences: text up to a line break, `!`, `?`, or a full stop before a space. A full
@@ -200,6 +229,17 @@ mod tests {
         assert!(!body_explains(
             "Gro Larsen",
             "Vedlagt trekkliste for november. Se endring for Gro Larsen.\nMvh"
+        ));
+    }
+
+    #[test]
+    fn a_labelled_block_about_one_person_counts() {
+        let body = "Hei,\n\nNavn: Bakkevig, Oddny\nEndring: nytt beløp kr 312,50\nÅrsak: redusert stilling (50 %) fra 01.11.2026\n\nMvh\nLønn";
+        assert!(body_explains("Oddny Bakkevig", body));
+        // A signature block names a person but is no labelled block.
+        assert!(!body_explains(
+            "Kari Nordmann",
+            "Hei\nVedlagt trekkliste for november\n\nMed vennlig hilsen\nKari Nordmann\nLønnsansvarlig"
         ));
     }
 

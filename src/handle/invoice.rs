@@ -2,7 +2,6 @@
 use super::{base_context, list_context, Context, HandleError, Handled, ReplyPlan};
 use crate::classify::Kind;
 use crate::store::{IssuedList, Store};
-use chrono::Datelike;
 
 pub async fn handle(store: &impl Store, cx: &Context<'_>) -> Result<Handled, HandleError> {
     let list = find_invoice(store, cx).await?;
@@ -78,7 +77,7 @@ async fn find_invoice(
     if NAMED_INVOICE_NUMBER.is_match(&text) {
         return Ok(None);
     }
-    let Some(period) = named_period(&text, today) else {
+    let Some(period) = crate::classify::refs::named_period(&text, today) else {
         return Ok(None);
     };
     let mut fitting: Vec<IssuedList> = store
@@ -98,97 +97,3 @@ static NAMED_INVOICE_NUMBER: std::sync::LazyLock<regex::Regex> = std::sync::Lazy
     regex::Regex::new(r"(?i)\b(faktura|invoice)\s*(nr|nummer|no|number|#)?\.?\s*[:#]?\s*\d{4,}")
         .expect("static regex")
 });
-
-/// The one month a mail's own words name, as `YYYY-MM`: "oktober 2026", "November 2026",
-/// or a month alone ("fakturaen for oktober"), then the latest such month not after the
-/// mail. Quoted lines are left out; two different months named give none.
-fn named_period(text: &str, today: chrono::NaiveDate) -> Option<String> {
-    let mut found: Vec<String> = Vec::new();
-    for line in text.lines().filter(|l| !l.trim_start().starts_with('>')) {
-        let words: Vec<&str> = line
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .collect();
-        for (i, w) in words.iter().enumerate() {
-            let lower = w.to_lowercase();
-            // Whole month names only, and not the English verb "may" without a year.
-            let Some(month) = crate::norwegian::month_from_name(&lower)
-                .filter(|_| crate::norwegian::is_month_name(&lower))
-            else {
-                continue;
-            };
-            let year = words
-                .get(i + 1)
-                .and_then(|y| y.parse::<i32>().ok())
-                .filter(|y| (2000..=2099).contains(y));
-            let year = match year {
-                Some(y) => y,
-                None if lower == "may" || lower == "march" => continue,
-                None if month > today.month() => today.year() - 1,
-                None => today.year(),
-            };
-            let period = format!("{year:04}-{month:02}");
-            if !found.contains(&period) {
-                found.push(period);
-            }
-        }
-    }
-    match found.as_slice() {
-        [one] => Some(one.clone()),
-        _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::named_period;
-    use chrono::NaiveDate;
-
-    fn on(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
-    }
-
-    #[test]
-    fn a_named_month_with_or_without_its_year() {
-        let today = on(2026, 11, 27);
-        assert_eq!(
-            named_period("Kan vi få kopi av fakturaen for oktober 2026?", today).as_deref(),
-            Some("2026-10")
-        );
-        assert_eq!(
-            named_period(
-                "Could you send a copy of the invoice for November 2026?",
-                today
-            )
-            .as_deref(),
-            Some("2026-11")
-        );
-        assert_eq!(
-            named_period("Fakturaen for oktober har ikke kommet", today).as_deref(),
-            Some("2026-10")
-        );
-        // Asked in January about December: last year's.
-        assert_eq!(
-            named_period("Kopi av fakturaen for desember", on(2027, 1, 5)).as_deref(),
-            Some("2026-12")
-        );
-    }
-
-    #[test]
-    fn no_month_two_months_or_a_modal_verb_give_none() {
-        let today = on(2026, 11, 27);
-        assert_eq!(named_period("Kan vi få kopi av fakturaen?", today), None);
-        assert_eq!(
-            named_period("Fakturaene for oktober og november", today),
-            None
-        );
-        assert_eq!(
-            named_period("May we have a copy of the invoice?", today),
-            None
-        );
-        assert_eq!(
-            named_period("Kopi av faktura, takk\n> Fakturaen for september", today),
-            None
-        );
-    }
-}

@@ -54,11 +54,16 @@ pub async fn handle(store: &impl Store, cx: &Context<'_>) -> Result<Handled, Han
         .map(issued_line)
         .collect();
     let matched = match_lines(&issued, &parsed.lines);
+    // The HTML alternative too: a table of changes keeps a person's name and reason on
+    // one row there, where the plain alternative may put each cell on its own line.
+    let commented = |line: &ParsedLine| {
+        [&cx.mail.text, &cx.mail.html_text]
+            .iter()
+            .any(|body| is_commented(line.comment.as_deref(), line.name.as_deref(), body))
+    };
     let mut uncommented = Vec::new();
     for (line, (status, _)) in parsed.lines.iter().zip(&matched.submitted) {
-        if status.is_change()
-            && !is_commented(line.comment.as_deref(), line.name.as_deref(), &cx.mail.text)
-        {
+        if status.is_change() && !commented(line) {
             uncommented.push(serde_json::json!({
                 "name": line.name.clone().unwrap_or_default(),
                 "national_id": line.national_id.as_deref().map(crate::norwegian::mask_national_id),
@@ -385,10 +390,25 @@ async fn gather_evidence(
         }
     }
     numbers.extend(cx.class.references.numbers.iter().cloned());
-    for n in numbers {
-        if !evidence.known_list_numbers.contains(&n) && store.list(&n).await?.is_some() {
-            evidence.known_list_numbers.push(n);
+    for n in &numbers {
+        if !evidence.known_list_numbers.contains(n) && store.list(n).await?.is_some() {
+            evidence.known_list_numbers.push(n.clone());
         }
+    }
+    // An invoice number or KID names its list just as well ("betalt med KID …"); after
+    // the list numbers themselves.
+    for n in &numbers {
+        if let Some(l) = store.list_by_invoice_or_kid(n).await? {
+            if !evidence.known_list_numbers.contains(&l.list_number) {
+                evidence.known_list_numbers.push(l.list_number);
+            }
+        }
+    }
+    // The month the mail names, when the file states none ("trekket for oktober").
+    if evidence.period_hint.is_none() {
+        let today = cx.mail.date.unwrap_or_else(chrono::Utc::now).date_naive();
+        let text = format!("{}\n{}", cx.mail.subject, cx.mail.own_text);
+        evidence.period_hint = crate::classify::refs::named_period(&text, today);
     }
     // The employer: content first, then the sender's address, then its domain.
     let mut employer = None;
