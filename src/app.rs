@@ -285,6 +285,13 @@ impl<S: Store> Sink for AnySink<S> {
             AnySink::Smtp(s) => s.send(outbox_id, to, template, eml).await,
         }
     }
+
+    async fn idle(&self) {
+        match self {
+            AnySink::Dir(d) => d.idle().await,
+            AnySink::Smtp(s) => s.idle().await,
+        }
+    }
 }
 
 /// `trekkpost status`: what the daemon last recorded of its connections, and the queues.

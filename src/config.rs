@@ -224,6 +224,9 @@ pub struct SmtpSettings {
     pub password_file: PathBuf,
     pub connect_timeout_secs: u64,
     pub send_timeout_secs: u64,
+    /// Replies one connection carries, one SMTP transaction after another, before it is
+    /// closed and a new one opened.
+    pub max_messages_per_connection: u32,
     /// After a failure to reach the server, further sends in this pause fail at once
     /// instead of each waiting for its own timeout.
     pub unreachable_pause_secs: u64,

@@ -388,7 +388,18 @@ fn unreadable_message(error: &str, source: &str) -> OutcomeWrite {
 }
 
 /// Send what is due, once each; failures are retried with back-off and jitter, then dead.
+/// The replies of one drain share the sink's connection; it is released when the drain ends.
 pub async fn drain_outbox(
+    store: &impl Store,
+    sink: &impl Sink,
+    settings: &Settings,
+) -> Result<usize, StoreError> {
+    let result = drain(store, sink, settings).await;
+    sink.idle().await;
+    result
+}
+
+async fn drain(
     store: &impl Store,
     sink: &impl Sink,
     settings: &Settings,
