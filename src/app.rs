@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub async fn open_store(settings: &Settings) -> Result<AnyStore> {
-    AnyStore::open(&settings.database.url)
+    AnyStore::open_with(&settings.database.url, settings.database.max_connections)
         .await
         .with_context(|| {
             format!(

@@ -66,6 +66,8 @@ pub struct Settings {
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
     pub url: String,
+    /// Connections a daemon keeps open to PostgreSQL (its pool). SQLite keeps its own few.
+    pub max_connections: u32,
 }
 
 /// `check-config` prints the settings: a PostgreSQL password in the URL stays out.
@@ -73,6 +75,7 @@ impl std::fmt::Debug for DatabaseSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DatabaseSettings")
             .field("url", &crate::store::any::redacted_url(&self.url))
+            .field("max_connections", &self.max_connections)
             .finish()
     }
 }
@@ -372,6 +375,12 @@ impl Settings {
                 "database.url must be a sqlite: or postgres:// URL".to_string(),
             ));
         }
+        if self.database.max_connections < 2 {
+            // The daemon's work and its web UI run side by side.
+            return Err(ConfigError::Invalid(
+                "database.max_connections must be ≥ 2".to_string(),
+            ));
+        }
         if self.rules.too_late_days < 0 || self.rules.max_replies_per_address_per_day < 1 {
             return Err(ConfigError::Invalid(
                 "rules.too_late_days must be ≥ 0 and rules.max_replies_per_address_per_day ≥ 1"
@@ -577,6 +586,20 @@ mod tests {
             Settings::load_with_env(None, env(&[("TREKKPOST__RULES__TOO_LATE_DAYS", "soon")]))
                 .expect_err("must fail");
         assert!(err.to_string().contains("too_late_days"), "{err}");
+    }
+
+    #[test]
+    fn postgres_pool_size_is_a_setting() {
+        let s = Settings::load_with_env(None, Vec::new()).expect("default config");
+        assert_eq!(s.database.max_connections, 10);
+        let s =
+            Settings::load_with_env(None, env(&[("TREKKPOST__DATABASE__MAX_CONNECTIONS", "25")]))
+                .expect("config");
+        assert_eq!(s.database.max_connections, 25);
+        let err =
+            Settings::load_with_env(None, env(&[("TREKKPOST__DATABASE__MAX_CONNECTIONS", "1")]))
+                .expect_err("must fail");
+        assert!(err.to_string().contains("max_connections"), "{err}");
     }
 
     // transport

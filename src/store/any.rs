@@ -47,11 +47,20 @@ pub fn redacted_url(url: &str) -> String {
 }
 
 impl AnyStore {
-    /// Open (and migrate) the database a `sqlite:` or `postgres://` URL names.
+    /// Open (and migrate) the database a `sqlite:` or `postgres://` URL names, with the
+    /// default pool size.
     pub async fn open(url: &str) -> Result<AnyStore> {
+        Self::open_with(url, postgres::DEFAULT_MAX_CONNECTIONS).await
+    }
+
+    /// Open (and migrate) with at most `max_connections` to PostgreSQL
+    /// (`database.max_connections`; SQLite keeps its own small pool).
+    pub async fn open_with(url: &str, max_connections: u32) -> Result<AnyStore> {
         match Backend::of_url(url) {
             Some(Backend::Sqlite) => Ok(AnyStore::Sqlite(SqliteStore::open(url).await?)),
-            Some(Backend::Postgres) => Ok(AnyStore::Postgres(PostgresStore::open(url).await?)),
+            Some(Backend::Postgres) => Ok(AnyStore::Postgres(
+                PostgresStore::open_with(url, max_connections).await?,
+            )),
             None => Err(StoreError::Corrupt(
                 "the database URL must start with sqlite: or postgres://".to_string(),
             )),

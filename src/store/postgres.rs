@@ -35,15 +35,23 @@ fn sha256_hex(bytes: &[u8]) -> String {
     super::sqlite::sha256_hex(bytes)
 }
 
+/// The pool size when the configuration does not say (`database.max_connections`).
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
+
 impl PostgresStore {
-    /// Connect and migrate (the database must exist).
+    /// Connect and migrate (the database must exist), with the default pool size.
     pub async fn open(url: &str) -> Result<PostgresStore> {
+        Self::open_with(url, DEFAULT_MAX_CONNECTIONS).await
+    }
+
+    /// Connect and migrate, keeping at most `max_connections` open.
+    pub async fn open_with(url: &str, max_connections: u32) -> Result<PostgresStore> {
         let options = PgConnectOptions::from_str(url)?;
         // One plain connection first: a wrong host or password is reported as such at once,
         // not as a pool timeout half a minute later.
         PgConnection::connect_with(&options).await?.close().await?;
         let pool = PgPoolOptions::new()
-            .max_connections(4)
+            .max_connections(max_connections.max(1))
             .acquire_timeout(std::time::Duration::from_secs(30))
             .connect_with(options)
             .await?;
