@@ -122,8 +122,9 @@ pub struct RuleSettings {
 #[serde(deny_unknown_fields)]
 pub struct DaemonSettings {
     pub poll_interval_secs: u64,
-    /// How long a daemon holds a claimed message or outbox row; a dead daemon's claims are
-    /// taken over by another after this.
+    /// How long a claim on a message or outbox row lasts without renewal. A daemon renews
+    /// its claims every third of this while it works on them; a dead daemon's claims are
+    /// taken over by another at most this long after it died.
     pub lease_secs: i64,
 }
 
@@ -376,9 +377,14 @@ impl Settings {
             ));
         }
         if self.database.max_connections < 2 {
-            // The daemon's work and its web UI run side by side.
+            // The daemon's work and its lease renewal run side by side.
             return Err(ConfigError::Invalid(
                 "database.max_connections must be ≥ 2".to_string(),
+            ));
+        }
+        if self.daemon.lease_secs < 3 {
+            return Err(ConfigError::Invalid(
+                "daemon.lease_secs must be ≥ 3 (leases are renewed every third of it)".to_string(),
             ));
         }
         if self.rules.too_late_days < 0 || self.rules.max_replies_per_address_per_day < 1 {

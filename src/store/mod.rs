@@ -29,6 +29,28 @@ pub enum StoreError {
     /// What an outcome was decided on changed meanwhile (another daemon): decide again.
     #[error("changed while deciding: {0}")]
     Conflict(String),
+    /// leases: the lease on a message or outbox row is no longer this daemon's (it ran out
+    /// and another daemon took the work over): nothing of this daemon's work was written.
+    #[error("lease lost: {0}")]
+    LeaseLost(String),
+}
+
+impl StoreError {
+    /// SQLite refused a write because another connection wrote meanwhile (busy, or a read
+    /// snapshot gone stale): nothing was written, and trying again is right.
+    pub fn is_busy(&self) -> bool {
+        match self {
+            StoreError::Db(sqlx::Error::Database(e))
+                if e.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() =>
+            {
+                // SQLITE_BUSY (5) and its extended codes, e.g. BUSY_SNAPSHOT (517).
+                e.code()
+                    .and_then(|c| c.parse::<i64>().ok())
+                    .is_some_and(|c| c & 0xff == 5)
+            }
+            _ => false,
+        }
+    }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -199,6 +221,10 @@ pub struct OutcomeWrite {
     pub bounced_outbox_message_id: Option<String>,
     pub undeliverable: Vec<String>,
     pub audit: Vec<(String, String)>,
+    /// leases: commit only while this owner holds the message's lease; otherwise nothing is
+    /// written and the commit fails with [`StoreError::LeaseLost`]. None: no lease check
+    /// (staff re-runs, tests).
+    pub lease_owner: Option<String>,
 }
 
 /// What an import did.
@@ -482,6 +508,22 @@ pub trait Store {
         until: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<OutboxRow>>;
+    /// Extend to `until` the leases `owner` still holds on these messages (still without an
+    /// outcome). Returns the ids renewed; a missing one was taken over or finished.
+    async fn renew_message_leases(
+        &self,
+        owner: &str,
+        ids: &[i64],
+        until: DateTime<Utc>,
+    ) -> Result<Vec<i64>>;
+    /// Extend to `until` the leases `owner` still holds on these outbox rows (still
+    /// pending). Returns the ids renewed.
+    async fn renew_outbox_leases(
+        &self,
+        owner: &str,
+        ids: &[i64],
+        until: DateTime<Utc>,
+    ) -> Result<Vec<i64>>;
 }
 
 // web: records of the staff triage UI (SPEC §8).

@@ -1010,10 +1010,11 @@ impl Store for PostgresStore {
                 .execute(&mut *tx)
                 .await?;
         }
+        // leases: only while the lease is still ours (when the caller holds one).
         let updated = sqlx::query(
             "UPDATE messages SET state = 'done', from_address = $1, subject = $2, conversation_id = $3, kind = $4, lang = $5,
                outcome = $6, list_number = $7, reply_template = $8, access_request_id = $9, report_json = $10, processed_at = $11
-             WHERE id = $12 AND state = 'stored'",
+             WHERE id = $12 AND state = 'stored' AND ($13::TEXT IS NULL OR lease_owner = $13)",
         )
         .bind(&w.from_address)
         .bind(&w.subject)
@@ -1027,11 +1028,18 @@ impl Store for PostgresStore {
         .bind(&w.report_json)
         .bind(&at)
         .bind(message)
+        .bind(&w.lease_owner)
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() != 1 {
-            // Someone else committed it first: keep theirs, write nothing of ours.
+            // Someone else committed it first (keep theirs), or took the lease over: write
+            // nothing of ours.
             tx.rollback().await?;
+            if let Some(owner) = &w.lease_owner {
+                return Err(StoreError::LeaseLost(format!(
+                    "message {message} is no longer leased to {owner}"
+                )));
+            }
             return Ok(());
         }
         tx.commit().await?;
@@ -2275,6 +2283,48 @@ impl Store for PostgresStore {
             .collect::<Result<Vec<_>>>()?;
         out.sort_by_key(|r| r.id);
         Ok(out)
+    }
+
+    async fn renew_message_leases(
+        &self,
+        owner: &str,
+        ids: &[i64],
+        until: DateTime<Utc>,
+    ) -> Result<Vec<i64>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut renewed: Vec<i64> = sqlx::query_scalar(
+            "UPDATE messages SET lease_until = $1 WHERE lease_owner = $2 AND state = 'stored' AND id = ANY($3) RETURNING id",
+        )
+        .bind(until.to_rfc3339())
+        .bind(owner)
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?;
+        renewed.sort_unstable();
+        Ok(renewed)
+    }
+
+    async fn renew_outbox_leases(
+        &self,
+        owner: &str,
+        ids: &[i64],
+        until: DateTime<Utc>,
+    ) -> Result<Vec<i64>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut renewed: Vec<i64> = sqlx::query_scalar(
+            "UPDATE outbox SET lease_until = $1 WHERE lease_owner = $2 AND state = 'pending' AND id = ANY($3) RETURNING id",
+        )
+        .bind(until.to_rfc3339())
+        .bind(owner)
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?;
+        renewed.sort_unstable();
+        Ok(renewed)
     }
 }
 

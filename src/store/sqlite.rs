@@ -1003,10 +1003,11 @@ impl Store for SqliteStore {
                 .execute(&mut *tx)
                 .await?;
         }
+        // leases: only while the lease is still ours (when the caller holds one).
         let updated = sqlx::query(
             "UPDATE messages SET state = 'done', from_address = ?, subject = ?, conversation_id = ?, kind = ?, lang = ?,
                outcome = ?, list_number = ?, reply_template = ?, access_request_id = ?, report_json = ?, processed_at = ?
-             WHERE id = ? AND state = 'stored'",
+             WHERE id = ? AND state = 'stored' AND (? IS NULL OR lease_owner = ?)",
         )
         .bind(&w.from_address)
         .bind(&w.subject)
@@ -1020,11 +1021,19 @@ impl Store for SqliteStore {
         .bind(&w.report_json)
         .bind(&at)
         .bind(message)
+        .bind(&w.lease_owner)
+        .bind(&w.lease_owner)
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() != 1 {
-            // Someone else committed it first: keep theirs, write nothing of ours.
+            // Someone else committed it first (keep theirs), or took the lease over: write
+            // nothing of ours.
             tx.rollback().await?;
+            if let Some(owner) = &w.lease_owner {
+                return Err(StoreError::LeaseLost(format!(
+                    "message {message} is no longer leased to {owner}"
+                )));
+            }
             return Ok(());
         }
         tx.commit().await?;
@@ -1368,6 +1377,24 @@ impl Store for SqliteStore {
             .collect::<Result<Vec<_>>>()?;
         out.sort_by_key(|r| r.id);
         Ok(out)
+    }
+
+    async fn renew_message_leases(
+        &self,
+        owner: &str,
+        ids: &[i64],
+        until: DateTime<Utc>,
+    ) -> Result<Vec<i64>> {
+        renew_leases(&self.pool, "messages", "stored", owner, ids, until).await
+    }
+
+    async fn renew_outbox_leases(
+        &self,
+        owner: &str,
+        ids: &[i64],
+        until: DateTime<Utc>,
+    ) -> Result<Vec<i64>> {
+        renew_leases(&self.pool, "outbox", "pending", owner, ids, until).await
     }
 
     // web
@@ -2386,6 +2413,34 @@ fn outbox_info_from(r: &sqlx::sqlite::SqliteRow) -> Result<OutboxInfo> {
         created_at: created.as_deref().and_then(time),
         sent_at: sent.as_deref().and_then(time),
     })
+}
+
+/// leases: extend the leases `owner` still holds on rows of `table` in `state`.
+async fn renew_leases(
+    pool: &SqlitePool,
+    table: &'static str,
+    state: &'static str,
+    owner: &str,
+    ids: &[i64],
+    until: DateTime<Utc>,
+) -> Result<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = vec!["?"; ids.len()].join(", ");
+    // The table and state are constants of this file; only the ids vary in number.
+    let sql = format!(
+        "UPDATE {table} SET lease_until = ? WHERE lease_owner = ? AND state = '{state}' AND id IN ({marks}) RETURNING id"
+    );
+    let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(until.to_rfc3339())
+        .bind(owner);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    let mut renewed: Vec<i64> = query.fetch_all(pool).await?;
+    renewed.sort_unstable();
+    Ok(renewed)
 }
 
 async fn insert_audit(
