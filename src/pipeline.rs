@@ -7,7 +7,7 @@ use crate::mime::{self, Mail};
 use crate::reply::{self, Envelope};
 use crate::sink::{Sink, SinkError};
 use crate::source::{Incoming, Source};
-use crate::store::{OutboxRow, OutboxWrite, OutcomeWrite, Store, StoreError};
+use crate::store::{OutboxRow, OutboxWrite, OutcomeWrite, Oversize, Store, StoreError};
 use chrono::{Duration, Utc};
 use futures_util::FutureExt;
 use std::panic::AssertUnwindSafe;
@@ -158,9 +158,14 @@ impl<'a, S: Store> Pipeline<'a, S> {
         source: &str,
         owner: Option<&str>,
     ) -> Result<(), PipelineError> {
+        // Over the size limit: only its header was stored, and the store says so.
+        let oversize = self.store.oversize(id).await?;
         // A panic in a third-party reader must not take the daemon down: the message is
         // given to staff instead, with exactly one outcome.
         let decided = AssertUnwindSafe(async {
+            if let Some(o) = oversize {
+                return self.too_large(id, raw, source, o).await;
+            }
             match mime::parse_mail(raw) {
                 Ok(mail) => self.decide(id, &mail).await,
                 Err(e) => Ok(unreadable_message(&e.to_string(), source)),
@@ -195,8 +200,13 @@ impl<'a, S: Store> Pipeline<'a, S> {
         })
     }
 
-    async fn decide(&self, id: i64, mail: &Mail) -> Result<OutcomeWrite, PipelineError> {
-        let mut class = classify::classify(mail);
+    /// The conversation a mail belongs to: by In-Reply-To/References, else by the thread
+    /// token in its subject.
+    async fn conversation_of(
+        &self,
+        mail: &Mail,
+        class: &Classification,
+    ) -> Result<Option<i64>, PipelineError> {
         let mut ids: Vec<String> = mail.references.clone();
         ids.extend(mail.in_reply_to.iter().cloned());
         let mut conversation = self.store.conversation_of_message_ids(&ids).await?;
@@ -205,6 +215,65 @@ impl<'a, S: Store> Pipeline<'a, S> {
                 conversation = self.store.conversation_by_token(token).await?;
             }
         }
+        Ok(conversation)
+    }
+
+    /// A message over `imap.max_message_bytes` (only its header was stored): quarantined.
+    /// Its kind is what its header tells; staff get it flagged `message_too_large`, and its
+    /// sender, under the usual rules, a reply saying it was not read and asking for the list
+    /// as a smaller file or over several mails. The source files it in the failed folder.
+    async fn too_large(
+        &self,
+        id: i64,
+        raw: &[u8],
+        source: &str,
+        oversize: Oversize,
+    ) -> Result<OutcomeWrite, PipelineError> {
+        let warning = format!(
+            "message of {} bytes is over the limit of {} bytes: not read",
+            oversize.size, oversize.limit
+        );
+        let head = &raw[..header_end(raw)];
+        let mail = match mime::parse_mail(head) {
+            Ok(mail) => mail,
+            Err(e) => {
+                let mut write = unreadable_message(&e.to_string(), source);
+                write
+                    .flags
+                    .push(("message_too_large".into(), Some(warning)));
+                return Ok(write);
+            }
+        };
+        let class = classify::classify(&mail);
+        let conversation = self.conversation_of(&mail, &class).await?;
+        let mut handled = Handled::new(class.kind, "flagged");
+        handled.flags.push("message_too_large".into());
+        handled.warnings.push(warning);
+        let mut context = handle::base_context(self.settings);
+        context.insert("size".into(), oversize.size.into());
+        context.insert("limit".into(), oversize.limit.into());
+        handled.reply = Some(handle::ReplyPlan {
+            template: "too_large",
+            token: class
+                .references
+                .thread_token
+                .clone()
+                .unwrap_or_else(|| format!("TP-{id}")),
+            context: serde_json::Value::Object(context),
+            to: None,
+        });
+        warn!(
+            size = oversize.size,
+            limit = oversize.limit,
+            "message over the size limit quarantined"
+        );
+        self.outcome_write(id, &mail, &class, conversation, handled)
+            .await
+    }
+
+    async fn decide(&self, id: i64, mail: &Mail) -> Result<OutcomeWrite, PipelineError> {
+        let mut class = classify::classify(mail);
+        let conversation = self.conversation_of(mail, &class).await?;
         let thread = match conversation {
             Some(c) => self.store.thread(c).await?,
             None => Vec::new(),
@@ -392,6 +461,16 @@ impl<'a, S: Store> Pipeline<'a, S> {
         };
         let eml = reply::build_eml(&envelope, &rendered)?;
         Ok((message_id, rendered.subject, eml))
+    }
+}
+
+/// Where the header block ends (after its blank line), or the whole length.
+fn header_end(raw: &[u8]) -> usize {
+    let crlf = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4);
+    let lf = raw.windows(2).position(|w| w == b"\n\n").map(|p| p + 2);
+    match (crlf, lf) {
+        (Some(a), Some(b)) => a.min(b),
+        (a, b) => a.or(b).unwrap_or(raw.len()),
     }
 }
 

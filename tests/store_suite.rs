@@ -627,6 +627,32 @@ async fn lease_renewal(store: &impl Store) {
     );
 }
 
+/// A message over the size limit is stored as its header, with marks the pipeline reads.
+async fn oversize_marks(store: &impl Store) {
+    use trekkpost::store::Oversize;
+    let header = b"From: a@b.example\r\nSubject: big\r\n\r\n";
+    let marks = Oversize {
+        size: 31_457_280,
+        limit: 26_214_400,
+    };
+    let stored = store
+        .store_oversize("imap:1:99", header, None, None, marks)
+        .await
+        .expect("store oversize");
+    assert!(!stored.done);
+    assert_eq!(store.oversize(stored.id).await.expect("marks"), Some(marks));
+    let again = store
+        .store_oversize("imap:1:99", header, None, None, marks)
+        .await
+        .expect("again");
+    assert_eq!(again.id, stored.id, "known by content like any message");
+    let plain = store
+        .store_raw("plain.eml", b"Subject: small\r\n\r\nbody", None, None)
+        .await
+        .expect("store");
+    assert_eq!(store.oversize(plain.id).await.expect("marks"), None);
+}
+
 async fn suite(store: &impl Store) {
     reference_data(store).await;
     messages_and_outcomes(store).await;
@@ -635,6 +661,7 @@ async fn suite(store: &impl Store) {
     leases(store).await;
     transport(store).await;
     lease_renewal(store).await;
+    oversize_marks(store).await;
 }
 
 #[tokio::test]

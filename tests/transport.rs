@@ -303,40 +303,150 @@ fn a_uidvalidity_change_reprocesses_nothing() {
 }
 
 #[test]
-fn a_mail_over_the_size_limit_is_not_read_but_gets_one_outcome_and_goes_to_failed() {
+fn a_mail_over_the_size_limit_is_not_read_but_quarantined_with_a_reply_and_goes_to_failed() {
     let Some(rig) = rig() else { return };
     let mut install = Install::new(&rig, "big", ImapMode::Tls, SmtpMode::Starttls);
-    install.set("TREKKPOST__IMAP__MAX_MESSAGE_BYTES", "4000");
+    const LIMIT: usize = 1_048_576;
+    install.set("TREKKPOST__IMAP__MAX_MESSAGE_BYTES", &LIMIT.to_string());
     let url = install.db_url();
-    let mut big = question_eml("big", 0);
-    big.extend(std::iter::repeat_n(b'x', 8000));
-    big.extend_from_slice(b"\r\n");
+    // A question of 1.5 MB, an out-of-office of 1.2 MB (never answered), a small question.
+    let big = padded(question_eml("big", 0), LIMIT * 3 / 2);
+    let auto = padded(
+        format!(
+            "From: Kari Lønn <lonn1@employer1.example>\r\nTo: {}\r\n\
+             Subject: Automatisk svar: Spørsmål\r\nMessage-ID: <oof-big@employer.example>\r\n\
+             Auto-Submitted: auto-replied\r\nDate: Fri, 27 Nov 2026 08:00:00 +0100\r\n\
+             Content-Type: text/plain; charset=utf-8\r\n\r\nJeg er på ferie.\r\n",
+            install.user
+        )
+        .into_bytes(),
+        LIMIT + LIMIT / 5,
+    );
     rig.save(&install.user, "INBOX", &big);
+    rig.save(&install.user, "INBOX", &auto);
     rig.save(&install.user, "INBOX", &question_eml("big", 1));
     install.run_ok(&["run", "--once"]);
     let snap = snapshot(&url);
-    assert_eq!(snap.messages, 2);
-    assert_eq!(snap.done, 2, "the big mail has its outcome too");
+    assert_eq!(snap.messages, 3);
+    assert_eq!(snap.done, 3, "the big mails have their outcome too");
     assert_eq!(rig.count(&install.user, "INBOX"), 0);
-    assert_eq!(rig.count(&install.user, "Failed"), 1);
-    assert_eq!(rig.count(&install.user, "Processed"), 1);
-    let notes = block(async {
+    let failed = rig.message_ids(&install.user, "Failed");
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    assert!(
+        failed.contains_key("q-big-0@employer.example")
+            && failed.contains_key("oof-big@employer.example")
+    );
+    assert_eq!(
+        rig.message_ids(&install.user, "Processed").len(),
+        1,
+        "the small mail is processed as usual"
+    );
+    // Only the header of a big mail was read and kept.
+    let kept = block(async {
         let store = open_store(&url).await;
-        let mut notes = 0;
+        let mut kept = Vec::new();
         for m in store.messages().await.expect("messages") {
-            let raw = store
-                .raw_message(m.id)
-                .await
-                .expect("raw")
-                .unwrap_or_default();
-            if String::from_utf8_lossy(&raw).contains("over the limit") {
-                assert!(raw.len() < 4000, "the big body was not read");
-                notes += 1;
+            if let Some(o) = store.oversize(m.id).await.expect("oversize") {
+                let raw = store
+                    .raw_message(m.id)
+                    .await
+                    .expect("raw")
+                    .unwrap_or_default();
+                assert!(
+                    raw.len() < 10_000,
+                    "the big body was not read: {} bytes",
+                    raw.len()
+                );
+                assert_eq!(o.limit, LIMIT as i64);
+                assert!(o.size > o.limit);
+                kept.push((m.message_id.clone().unwrap_or_default(), o.size));
             }
         }
-        notes
+        kept
     });
-    assert_eq!(notes, 1, "the big mail is stored as its header and a note");
+    assert_eq!(kept.len(), 2, "{kept:?}");
+
+    // What staff see: flagged, message_too_large, the kind the header gives.
+    let report: Vec<serde_json::Value> =
+        serde_json::from_str(&install.run_ok(&["report", "--json"])).expect("report JSON");
+    let row = |mid: &str| {
+        report
+            .iter()
+            .find(|r| r["message_id"] == mid)
+            .unwrap_or_else(|| panic!("no report row for {mid}: {report:?}"))
+    };
+    let q = row("q-big-0@employer.example");
+    assert_eq!(q["outcome"], "flagged", "{q}");
+    assert_eq!(q["flags"], serde_json::json!(["message_too_large"]), "{q}");
+    assert_eq!(q["kind"], "question", "{q}");
+    assert_eq!(q["reply_template"], "too_large", "{q}");
+    let oof = row("oof-big@employer.example");
+    assert_eq!(oof["outcome"], "flagged", "{oof}");
+    assert_eq!(
+        oof["flags"],
+        serde_json::json!(["message_too_large"]),
+        "{oof}"
+    );
+    assert_eq!(oof["kind"], "auto_reply", "{oof}");
+    assert_eq!(
+        oof["reply_template"],
+        serde_json::Value::Null,
+        "an auto-reply is never answered"
+    );
+    let small = row("q-big-1@employer.example");
+    assert_eq!(small["flags"], serde_json::json!(["question"]), "{small}");
+
+    // The sender is told, once, in their own mailbox.
+    assert_replies_exactly_once(&rig, &snap);
+    let too_large: Vec<(String, String)> = block(async {
+        let store = open_store(&url).await;
+        rows(
+            &store,
+            "SELECT to_address, message_id FROM outbox WHERE template = 'too_large'",
+        )
+        .await
+    });
+    assert_eq!(too_large.len(), 1, "one too_large reply: {too_large:?}");
+    let (to, mid) = &too_large[0];
+    assert_eq!(to, "lonn0@employer0.example");
+    let eml = rig
+        .message_text(to, "INBOX", mid)
+        .expect("the reply in the sender's mailbox");
+    let reply = mail_parser::MessageParser::default()
+        .parse(&eml)
+        .expect("the reply parses");
+    let text = reply.body_text(0).expect("a text part").into_owned();
+    let size = kept
+        .iter()
+        .find(|(m, _)| m == "q-big-0@employer.example")
+        .map(|(_, s)| *s)
+        .expect("the big question's size");
+    for needle in [
+        trekkpost::reply::format_mb(size, Some("nb")),
+        "1 MB".to_string(),
+        "ikke lest".to_string(),
+        "mindre fil".to_string(),
+        "flere e-poster".to_string(),
+    ] {
+        assert!(
+            text.contains(&needle),
+            "{needle:?} missing from the reply:\n{text}"
+        );
+    }
+    assert!(
+        reply.subject().is_some_and(|s| s.contains("for stor")),
+        "{:?}",
+        reply.subject()
+    );
+    assert_eq!(
+        reply.header_raw("Auto-Submitted").map(str::trim),
+        Some("auto-replied")
+    );
+    assert_eq!(
+        reply.in_reply_to().as_text(),
+        Some("q-big-0@employer.example"),
+        "threaded on the big mail"
+    );
 }
 
 #[test]

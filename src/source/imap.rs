@@ -9,7 +9,7 @@
 //! one is dropped and reopened with exponential back-off and jitter.
 use super::{Incoming, Source, SourceError};
 use crate::config::{ImapAuth, ImapSettings, Secret, Security};
-use crate::store::{Store, TransportStatus};
+use crate::store::{Oversize, Store, TransportStatus};
 use async_imap::{Client, Session};
 use chrono::Utc;
 use futures_util::TryStreamExt;
@@ -489,9 +489,10 @@ impl<S: Store> ImapSource<S> {
         }
     }
 
-    /// A message over the size limit is not read: its header and a note are stored in its
-    /// place (so it gets an outcome and its sender an answer), and it is filed in the failed
-    /// folder.
+    /// A message over the size limit is not read: its header and a note for staff are stored
+    /// in its place, marked in the store as over the limit (the pipeline then quarantines it:
+    /// flagged for staff, the sender told), and it is filed in the failed folder once that
+    /// outcome is committed.
     /// Returns whether it was filed (its outcome was committed before).
     async fn quarantine(
         &mut self,
@@ -526,20 +527,24 @@ impl<S: Store> ImapSource<S> {
             .as_bytes(),
         );
         let message_id = header_message_id(&bytes);
+        let oversize = Oversize {
+            size: i64::from(size),
+            limit: i64::from(self.cfg.max_message_bytes),
+        };
         let stored = self
             .store
-            .store_raw(&name, &bytes, message_id.as_deref(), arrival)
+            .store_oversize(&name, &bytes, message_id.as_deref(), arrival, oversize)
             .await?;
         if stored.done {
-            // Its outcome (staff's, from the header) is committed: file it away.
+            // Its outcome (from the header) is committed: file it away.
             self.file(uid, validity, &self.cfg.failed_folder.clone())
                 .await?;
         } else {
             // The pipeline gives the stored header its outcome in this pass; the next
             // fetch files the message.
-            warn!(
+            info!(
                 message = stored.id,
-                size, "message over the size limit quarantined"
+                size, "message over the size limit stored as its header"
             );
         }
         Ok(stored.done)

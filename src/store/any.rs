@@ -113,6 +113,15 @@ delegate! {
         message_id: Option<&str>,
         arrival: Option<DateTime<Utc>>,
     ) -> Result<Stored>;
+    async fn store_oversize(
+        &self,
+        source: &str,
+        header: &[u8],
+        message_id: Option<&str>,
+        arrival: Option<DateTime<Utc>>,
+        oversize: Oversize,
+    ) -> Result<Stored>;
+    async fn oversize(&self, id: i64) -> Result<Option<Oversize>>;
     async fn unprocessed_messages(&self) -> Result<Vec<i64>>;
     async fn raw_message(&self, id: i64) -> Result<Option<Vec<u8>>>;
     async fn message(&self, id: i64) -> Result<Option<MessageRow>>;

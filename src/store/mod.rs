@@ -144,6 +144,14 @@ pub struct OutboxRow {
     pub attempts: i64,
 }
 
+/// A message over `imap.max_message_bytes`, stored as its header only: how big it was and
+/// the limit in force when it was fetched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Oversize {
+    pub size: i64,
+    pub limit: i64,
+}
+
 /// The result of storing a raw message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stored {
@@ -319,6 +327,18 @@ pub trait Store {
         message_id: Option<&str>,
         arrival: Option<DateTime<Utc>>,
     ) -> Result<Stored>;
+    /// Keep a message over the size limit: its header (content-addressed like any message)
+    /// and, in the same transaction, the marks that make the pipeline quarantine it.
+    async fn store_oversize(
+        &self,
+        source: &str,
+        header: &[u8],
+        message_id: Option<&str>,
+        arrival: Option<DateTime<Utc>>,
+        oversize: Oversize,
+    ) -> Result<Stored>;
+    /// The size marks of a message stored by `store_oversize` (None for any other).
+    async fn oversize(&self, id: i64) -> Result<Option<Oversize>>;
     /// Messages stored but without an outcome (a crash came between).
     async fn unprocessed_messages(&self) -> Result<Vec<i64>>;
     async fn raw_message(&self, id: i64) -> Result<Option<Vec<u8>>>;

@@ -679,6 +679,69 @@ impl Store for PostgresStore {
         })
     }
 
+    async fn store_oversize(
+        &self,
+        source: &str,
+        header: &[u8],
+        message_id: Option<&str>,
+        arrival: Option<DateTime<Utc>>,
+        oversize: Oversize,
+    ) -> Result<Stored> {
+        let sha = sha256_hex(header);
+        // As `store_raw`: insert-or-nothing on the unique hash, then read whichever row won.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO raw_messages (sha256, bytes) VALUES ($1, $2) ON CONFLICT(sha256) DO NOTHING",
+        )
+        .bind(&sha)
+        .bind(header)
+        .execute(&mut *tx)
+        .await?;
+        let inserted: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO messages (sha256, message_id, source, arrival, stored_at, state, oversize_bytes, oversize_limit)
+             VALUES ($1, $2, $3, $4, $5, 'stored', $6, $7)
+             ON CONFLICT(sha256) DO NOTHING RETURNING id",
+        )
+        .bind(&sha)
+        .bind(message_id)
+        .bind(source)
+        .bind(arrival.map(|a| a.to_rfc3339()))
+        .bind(now())
+        .bind(oversize.size)
+        .bind(oversize.limit)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(id) = inserted {
+            tx.commit().await?;
+            return Ok(Stored { id, done: false });
+        }
+        let row = sqlx::query("SELECT id, state FROM messages WHERE sha256 = $1")
+            .bind(&sha)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let state: String = row.try_get("state")?;
+        Ok(Stored {
+            id: row.try_get("id")?,
+            done: state == "done",
+        })
+    }
+
+    async fn oversize(&self, id: i64) -> Result<Option<Oversize>> {
+        let row: Option<(Option<i64>, Option<i64>)> =
+            sqlx::query_as("SELECT oversize_bytes, oversize_limit FROM messages WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(match row {
+            Some((Some(size), limit)) => Some(Oversize {
+                size,
+                limit: limit.unwrap_or(0),
+            }),
+            _ => None,
+        })
+    }
+
     async fn unprocessed_messages(&self) -> Result<Vec<i64>> {
         Ok(
             sqlx::query_scalar("SELECT id FROM messages WHERE state = 'stored' ORDER BY id")

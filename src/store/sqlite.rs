@@ -670,6 +670,66 @@ impl Store for SqliteStore {
         Ok(Stored { id, done: false })
     }
 
+    async fn store_oversize(
+        &self,
+        source: &str,
+        header: &[u8],
+        message_id: Option<&str>,
+        arrival: Option<DateTime<Utc>>,
+        oversize: Oversize,
+    ) -> Result<Stored> {
+        let sha = sha256_hex(header);
+        let mut tx = self.pool.begin().await?;
+        if let Some(row) = sqlx::query("SELECT id, state FROM messages WHERE sha256 = ?")
+            .bind(&sha)
+            .fetch_optional(&mut *tx)
+            .await?
+        {
+            let state: String = row.try_get("state")?;
+            return Ok(Stored {
+                id: row.try_get("id")?,
+                done: state == "done",
+            });
+        }
+        sqlx::query(
+            "INSERT INTO raw_messages (sha256, bytes) VALUES (?, ?) ON CONFLICT(sha256) DO NOTHING",
+        )
+        .bind(&sha)
+        .bind(header)
+        .execute(&mut *tx)
+        .await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO messages (sha256, message_id, source, arrival, stored_at, state, oversize_bytes, oversize_limit)
+             VALUES (?, ?, ?, ?, ?, 'stored', ?, ?) RETURNING id",
+        )
+        .bind(&sha)
+        .bind(message_id)
+        .bind(source)
+        .bind(arrival.map(|a| a.to_rfc3339()))
+        .bind(now())
+        .bind(oversize.size)
+        .bind(oversize.limit)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Stored { id, done: false })
+    }
+
+    async fn oversize(&self, id: i64) -> Result<Option<Oversize>> {
+        let row: Option<(Option<i64>, Option<i64>)> =
+            sqlx::query_as("SELECT oversize_bytes, oversize_limit FROM messages WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(match row {
+            Some((Some(size), limit)) => Some(Oversize {
+                size,
+                limit: limit.unwrap_or(0),
+            }),
+            _ => None,
+        })
+    }
+
     async fn unprocessed_messages(&self) -> Result<Vec<i64>> {
         Ok(
             sqlx::query_scalar("SELECT id FROM messages WHERE state = 'stored' ORDER BY id")
