@@ -170,8 +170,13 @@ impl<S: Store + Clone> AnySource<S> {
                     .clone()
                     .context("the IMAP password is missing")?;
                 AnySource::Imap(Box::new(
-                    ImapSource::new(&settings.imap, password, store.clone())
-                        .context("cannot set up the IMAP source")?,
+                    ImapSource::new(
+                        &settings.imap,
+                        password,
+                        store.clone(),
+                        settings.daemon.lease_secs,
+                    )
+                    .context("cannot set up the IMAP source")?,
                 ))
             }
             _ => AnySource::Local(LocalSource::new(&settings.source.path)),

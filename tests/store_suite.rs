@@ -653,6 +653,61 @@ async fn oversize_marks(store: &impl Store) {
     assert_eq!(store.oversize(plain.id).await.expect("marks"), None);
 }
 
+/// Several daemons on one mailbox: one files a mail at a time; a dead one's claim runs out.
+async fn filing_claims(store: &impl Store) {
+    let now = Utc::now();
+    let until = now + Duration::seconds(30);
+    let key = "message:abc";
+    assert!(store
+        .claim_filing(key, "one", now, until)
+        .await
+        .expect("claim"));
+    assert!(
+        !store
+            .claim_filing(key, "two", now, until)
+            .await
+            .expect("claim"),
+        "held by another"
+    );
+    assert!(
+        store
+            .claim_filing(key, "one", now, until)
+            .await
+            .expect("claim"),
+        "the holder keeps its own"
+    );
+    assert!(store
+        .claim_filing("copy:x@union.example", "two", now, until)
+        .await
+        .expect("another mail"));
+    let after = until + Duration::seconds(1);
+    assert!(
+        store
+            .claim_filing(key, "two", after, after + Duration::seconds(30))
+            .await
+            .expect("claim"),
+        "a claim that ran out is taken over"
+    );
+    assert!(!store
+        .claim_filing(key, "one", after, after + Duration::seconds(30))
+        .await
+        .expect("claim"));
+    // Filed: the claim goes (only its holder lets it go), and the mail may be filed again.
+    store
+        .release_filing(key, "one")
+        .await
+        .expect("not the holder's");
+    assert!(!store
+        .claim_filing(key, "one", after, after + Duration::seconds(30))
+        .await
+        .expect("claim"));
+    store.release_filing(key, "two").await.expect("release");
+    assert!(store
+        .claim_filing(key, "one", after, after + Duration::seconds(30))
+        .await
+        .expect("claim after release"));
+}
+
 async fn suite(store: &impl Store) {
     reference_data(store).await;
     messages_and_outcomes(store).await;
@@ -662,6 +717,7 @@ async fn suite(store: &impl Store) {
     transport(store).await;
     lease_renewal(store).await;
     oversize_marks(store).await;
+    filing_claims(store).await;
 }
 
 #[tokio::test]

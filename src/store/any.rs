@@ -261,6 +261,14 @@ delegate! {
         until: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<OutboxRow>>;
+    async fn claim_filing(
+        &self,
+        key: &str,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool>;
+    async fn release_filing(&self, key: &str, owner: &str) -> Result<()>;
     async fn renew_message_leases(
         &self,
         owner: &str,

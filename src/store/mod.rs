@@ -528,6 +528,19 @@ pub trait Store {
         until: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<OutboxRow>>;
+    /// Claim the filing of a mail out of the inbox (`key`: what it is) for `owner` until
+    /// `until`: true when nobody else holds it (never claimed, run out before `now`, or
+    /// `owner`'s already). Two daemons never move the same mail at once.
+    async fn claim_filing(
+        &self,
+        key: &str,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// The mail was filed: let the claim go (should the mail come back, e.g. copied into
+    /// the inbox again, it is filed again at once).
+    async fn release_filing(&self, key: &str, owner: &str) -> Result<()>;
     /// Extend to `until` the leases `owner` still holds on these messages (still without an
     /// outcome). Returns the ids renewed; a missing one was taken over or finished.
     async fn renew_message_leases(

@@ -2348,6 +2348,37 @@ impl Store for PostgresStore {
         Ok(out)
     }
 
+    async fn claim_filing(
+        &self,
+        key: &str,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool> {
+        let claimed: Option<String> = sqlx::query_scalar(
+            "INSERT INTO filing_claims (key, owner, until) VALUES ($1, $2, $3)
+             ON CONFLICT(key) DO UPDATE SET owner = EXCLUDED.owner, until = EXCLUDED.until
+             WHERE filing_claims.until < $4 OR filing_claims.owner = EXCLUDED.owner
+             RETURNING key",
+        )
+        .bind(key)
+        .bind(owner)
+        .bind(until.to_rfc3339())
+        .bind(now.to_rfc3339())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(claimed.is_some())
+    }
+
+    async fn release_filing(&self, key: &str, owner: &str) -> Result<()> {
+        sqlx::query("DELETE FROM filing_claims WHERE key = $1 AND owner = $2")
+            .bind(key)
+            .bind(owner)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     async fn renew_message_leases(
         &self,
         owner: &str,
