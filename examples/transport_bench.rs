@@ -1,7 +1,9 @@
 //! End-to-end throughput against the mail rig: N mails with list attachments (the corpus
-//! list submissions, each made unique) appended to a fresh mailbox, then the daemon started;
-//! the clock runs until every mail has its outcome, the inbox is empty and every reply is
-//! sent. Prints mails/second and the daemon's peak memory (VmHWM).
+//! list submissions, each made unique; their attachments parsed for real) appended to a
+//! fresh mailbox, then the daemon started; the clock runs until every mail has its outcome
+//! and every reply is sent, then until every reply has been delivered into its recipient's
+//! mailbox and the inbox is empty. Prints mails/second, replies/second, and the peak memory
+//! (VmHWM) of the daemon and of the largest attachment-parser child it started.
 //!
 //! ```sh
 //! scripts/mail-rig start && eval "$(scripts/mail-rig env)"
@@ -130,9 +132,11 @@ fn main() -> Result<()> {
     let mut daemon = cmd.spawn()?;
     let pid = daemon.id();
     let mut peak_kib = 0u64;
+    let mut child_peak_kib = 0u64;
     let finished = loop {
         std::thread::sleep(Duration::from_millis(250));
         peak_kib = peak_kib.max(vm_hwm_kib(pid));
+        child_peak_kib = child_peak_kib.max(children_hwm_kib(pid));
         let (done, pending) = runtime.block_on(async {
             let messages = store.messages().await?;
             let done = messages.iter().filter(|m| m.state == "done").count();
@@ -156,26 +160,121 @@ fn main() -> Result<()> {
     };
     let elapsed = start.elapsed();
     peak_kib = peak_kib.max(vm_hwm_kib(pid));
-    terminate(pid);
-    let _ = daemon.wait();
     if !finished {
+        terminate(pid);
+        let _ = daemon.wait();
         bail!("not finished within an hour");
     }
-    let counts = runtime.block_on(store.outbox_counts())?;
-    let sent: i64 = counts
-        .iter()
-        .filter(|(s, _)| s == "sent")
-        .map(|(_, c)| *c)
-        .sum();
+    // Delivered: every sent reply in its recipient's mailbox, and our inbox empty (the
+    // copies of our replies filed away).
+    let sent_rows: Vec<(String, String)> = runtime.block_on(
+        sqlx::query_as("SELECT to_address, message_id FROM outbox WHERE state = 'sent'")
+            .fetch_all(store.pool()),
+    )?;
+    let delivered = loop {
+        if delivered_all(&dovecot_conf, &sent_rows)? && inbox_count(&dovecot_conf, &user)? == 0 {
+            break true;
+        }
+        if start.elapsed() > Duration::from_secs(3600) {
+            break false;
+        }
+        peak_kib = peak_kib.max(vm_hwm_kib(pid));
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    let all_done = start.elapsed();
+    terminate(pid);
+    let _ = daemon.wait();
+    if !delivered {
+        bail!("the replies were not all delivered within an hour");
+    }
+    let sent = sent_rows.len();
+    let secs = elapsed.as_secs_f64();
     println!(
-        "{n} mails ({:.1} MiB) processed and {sent} replies sent in {:.1} s: {:.1} mails/s; \
-         daemon peak memory {:.1} MiB",
+        "{n} mails ({:.1} MiB) processed and {sent} replies sent in {secs:.1} s: {:.1} mails/s, \
+         {:.1} replies/s; all replies delivered and the inbox empty after {:.1} s; \
+         peak memory: daemon {:.1} MiB, largest parser child {:.1} MiB",
         bytes_total as f64 / 1048576.0,
-        elapsed.as_secs_f64(),
-        n as f64 / elapsed.as_secs_f64(),
-        peak_kib as f64 / 1024.0
+        n as f64 / secs,
+        sent as f64 / secs,
+        all_done.as_secs_f64(),
+        peak_kib as f64 / 1024.0,
+        child_peak_kib as f64 / 1024.0
     );
     Ok(())
+}
+
+/// Message-IDs (without <>) in a user's folder.
+fn message_ids(dovecot_conf: &str, user: &str, folder: &str) -> Result<Vec<String>> {
+    let out = Command::new("doveadm")
+        .args([
+            "-c",
+            dovecot_conf,
+            "fetch",
+            "-u",
+            user,
+            "hdr.message-id",
+            "mailbox",
+            folder,
+        ])
+        .arg("all")
+        .stdin(Stdio::null())
+        .output()?;
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix("hdr.message-id:"))
+        .map(|v| {
+            v.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        })
+        .collect())
+}
+
+/// Every (recipient, Message-ID) is in the recipient's INBOX.
+fn delivered_all(dovecot_conf: &str, rows: &[(String, String)]) -> Result<bool> {
+    let mut by_rcpt: std::collections::HashMap<&str, Vec<&str>> = Default::default();
+    for (to, mid) in rows {
+        by_rcpt.entry(to.as_str()).or_default().push(mid.as_str());
+    }
+    for (to, mids) in by_rcpt {
+        let there: std::collections::HashSet<String> = message_ids(dovecot_conf, to, "INBOX")?
+            .into_iter()
+            .collect();
+        if mids.iter().any(|m| !there.contains(*m)) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+fn inbox_count(dovecot_conf: &str, user: &str) -> Result<usize> {
+    Ok(message_ids(dovecot_conf, user, "INBOX")?.len())
+}
+
+/// The largest peak resident memory among the daemon's child processes now alive (the
+/// attachment parser runs in one per attachment).
+fn children_hwm_kib(parent: u32) -> u64 {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    let mut peak = 0;
+    for e in entries.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        let ppid = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| {
+                // pid (comm) state ppid …: comm may hold spaces, so read after the last ')'.
+                let rest = s.rsplit_once(')')?.1;
+                rest.split_whitespace().nth(1)?.parse::<u32>().ok()
+            });
+        if ppid == Some(parent) {
+            peak = peak.max(vm_hwm_kib(pid));
+        }
+    }
+    peak
 }
 
 /// Outbox rows to send, each to an employer address of the rig.

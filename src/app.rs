@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub async fn open_store(settings: &Settings) -> Result<AnyStore> {
-    AnyStore::open(&settings.database.url)
+    AnyStore::open_with(&settings.database.url, settings.database.max_connections)
         .await
         .with_context(|| {
             format!(
@@ -170,8 +170,13 @@ impl<S: Store + Clone> AnySource<S> {
                     .clone()
                     .context("the IMAP password is missing")?;
                 AnySource::Imap(Box::new(
-                    ImapSource::new(&settings.imap, password, store.clone())
-                        .context("cannot set up the IMAP source")?,
+                    ImapSource::new(
+                        &settings.imap,
+                        password,
+                        store.clone(),
+                        settings.daemon.lease_secs,
+                    )
+                    .context("cannot set up the IMAP source")?,
                 ))
             }
             _ => AnySource::Local(LocalSource::new(&settings.source.path)),
@@ -283,6 +288,13 @@ impl<S: Store> Sink for AnySink<S> {
         match self {
             AnySink::Dir(d) => d.send(outbox_id, to, template, eml).await,
             AnySink::Smtp(s) => s.send(outbox_id, to, template, eml).await,
+        }
+    }
+
+    async fn idle(&self) {
+        match self {
+            AnySink::Dir(d) => d.idle().await,
+            AnySink::Smtp(s) => s.idle().await,
         }
     }
 }

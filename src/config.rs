@@ -66,6 +66,8 @@ pub struct Settings {
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
     pub url: String,
+    /// Connections a daemon keeps open to PostgreSQL (its pool). SQLite keeps its own few.
+    pub max_connections: u32,
 }
 
 /// `check-config` prints the settings: a PostgreSQL password in the URL stays out.
@@ -73,6 +75,7 @@ impl std::fmt::Debug for DatabaseSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DatabaseSettings")
             .field("url", &crate::store::any::redacted_url(&self.url))
+            .field("max_connections", &self.max_connections)
             .finish()
     }
 }
@@ -119,8 +122,9 @@ pub struct RuleSettings {
 #[serde(deny_unknown_fields)]
 pub struct DaemonSettings {
     pub poll_interval_secs: u64,
-    /// How long a daemon holds a claimed message or outbox row; a dead daemon's claims are
-    /// taken over by another after this.
+    /// How long a claim on a message or outbox row lasts without renewal. A daemon renews
+    /// its claims every third of this while it works on them; a dead daemon's claims are
+    /// taken over by another at most this long after it died.
     pub lease_secs: i64,
 }
 
@@ -224,6 +228,9 @@ pub struct SmtpSettings {
     pub password_file: PathBuf,
     pub connect_timeout_secs: u64,
     pub send_timeout_secs: u64,
+    /// Replies one connection carries, one SMTP transaction after another, before it is
+    /// closed and a new one opened.
+    pub max_messages_per_connection: u32,
     /// After a failure to reach the server, further sends in this pause fail at once
     /// instead of each waiting for its own timeout.
     pub unreachable_pause_secs: u64,
@@ -367,6 +374,17 @@ impl Settings {
         if crate::store::any::Backend::of_url(&self.database.url).is_none() {
             return Err(ConfigError::Invalid(
                 "database.url must be a sqlite: or postgres:// URL".to_string(),
+            ));
+        }
+        if self.database.max_connections < 2 {
+            // The daemon's work and its lease renewal run side by side.
+            return Err(ConfigError::Invalid(
+                "database.max_connections must be ≥ 2".to_string(),
+            ));
+        }
+        if self.daemon.lease_secs < 3 {
+            return Err(ConfigError::Invalid(
+                "daemon.lease_secs must be ≥ 3 (leases are renewed every third of it)".to_string(),
             ));
         }
         if self.rules.too_late_days < 0 || self.rules.max_replies_per_address_per_day < 1 {
@@ -574,6 +592,20 @@ mod tests {
             Settings::load_with_env(None, env(&[("TREKKPOST__RULES__TOO_LATE_DAYS", "soon")]))
                 .expect_err("must fail");
         assert!(err.to_string().contains("too_late_days"), "{err}");
+    }
+
+    #[test]
+    fn postgres_pool_size_is_a_setting() {
+        let s = Settings::load_with_env(None, Vec::new()).expect("default config");
+        assert_eq!(s.database.max_connections, 10);
+        let s =
+            Settings::load_with_env(None, env(&[("TREKKPOST__DATABASE__MAX_CONNECTIONS", "25")]))
+                .expect("config");
+        assert_eq!(s.database.max_connections, 25);
+        let err =
+            Settings::load_with_env(None, env(&[("TREKKPOST__DATABASE__MAX_CONNECTIONS", "1")]))
+                .expect_err("must fail");
+        assert!(err.to_string().contains("max_connections"), "{err}");
     }
 
     // transport

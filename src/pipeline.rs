@@ -7,12 +7,13 @@ use crate::mime::{self, Mail};
 use crate::reply::{self, Envelope};
 use crate::sink::{Sink, SinkError};
 use crate::source::{Incoming, Source};
-use crate::store::{OutboxWrite, OutcomeWrite, Store, StoreError};
+use crate::store::{OutboxRow, OutboxWrite, OutcomeWrite, Oversize, Store, StoreError};
 use chrono::{Duration, Utc};
 use futures_util::FutureExt;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use tracing::{info, info_span, warn, Instrument};
+use std::sync::Mutex;
+use tracing::{debug, info, info_span, warn, Instrument};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -77,6 +78,7 @@ impl<'a, S: Store> Pipeline<'a, S> {
         }
         // Every stored message without an outcome (this pass's, a crash's, another daemon's
         // whose lease ran out), one lease at a time so several daemons share the work.
+        let leases = Leases::new(self.store, self.settings);
         loop {
             if stop() {
                 break;
@@ -84,10 +86,23 @@ impl<'a, S: Store> Pipeline<'a, S> {
             let now = Utc::now();
             let claimed = self
                 .store
-                .claim_messages(lease_owner(), now, now + lease(self.settings), 1)
+                .claim_messages(leases.owner, now, now + leases.lease, 1)
                 .await?;
             let Some(&id) = claimed.first() else { break };
-            self.process(id).await?;
+            leases.hold(Held::Message, &[id]);
+            let result = leases
+                .while_working(self.process_as(id, Some(leases.owner)))
+                .await;
+            leases.release(Held::Message, id);
+            match result {
+                Err(PipelineError::Store(StoreError::LeaseLost(why))) => {
+                    // Another daemon took it over (this one stalled past its lease): its
+                    // outcome is theirs; nothing of this daemon's was written.
+                    warn!(id, %why, "lease lost: the message is another daemon's now");
+                    continue;
+                }
+                other => other?,
+            }
             summary.processed += 1;
             if let Some(i) = fetched.iter().position(|(f, _)| *f == id) {
                 let (_, item) = fetched.swap_remove(i);
@@ -97,8 +112,14 @@ impl<'a, S: Store> Pipeline<'a, S> {
         Ok(summary)
     }
 
-    /// Decide and commit one stored message's outcome.
+    /// Decide and commit one stored message's outcome (no lease: staff re-runs).
     pub async fn process(&self, id: i64) -> Result<(), PipelineError> {
+        self.process_as(id, None).await
+    }
+
+    /// Decide and commit one stored message's outcome; with `owner`, only while that lease
+    /// holder still holds the message (else [`StoreError::LeaseLost`], nothing written).
+    pub async fn process_as(&self, id: i64, owner: Option<&str>) -> Result<(), PipelineError> {
         let span = info_span!("message", id);
         async move {
             let raw = self
@@ -113,9 +134,14 @@ impl<'a, S: Store> Pipeline<'a, S> {
             let mut attempts = 0;
             loop {
                 attempts += 1;
-                match self.decide_and_commit(id, &raw, &source).await {
+                match self.decide_and_commit(id, &raw, &source, owner).await {
                     Err(PipelineError::Store(StoreError::Conflict(why))) if attempts < 3 => {
                         info!(%why, "deciding again");
+                    }
+                    // SQLite: a write of a lease renewal came between this commit's first
+                    // read and its first write; nothing was written, so simply again.
+                    Err(PipelineError::Store(e)) if attempts < 3 && e.is_busy() => {
+                        info!(error = %e, "database busy; committing again");
                     }
                     other => return other,
                 }
@@ -130,10 +156,16 @@ impl<'a, S: Store> Pipeline<'a, S> {
         id: i64,
         raw: &[u8],
         source: &str,
+        owner: Option<&str>,
     ) -> Result<(), PipelineError> {
+        // Over the size limit: only its header was stored, and the store says so.
+        let oversize = self.store.oversize(id).await?;
         // A panic in a third-party reader must not take the daemon down: the message is
         // given to staff instead, with exactly one outcome.
         let decided = AssertUnwindSafe(async {
+            if let Some(o) = oversize {
+                return self.too_large(id, raw, source, o).await;
+            }
             match mime::parse_mail(raw) {
                 Ok(mail) => self.decide(id, &mail).await,
                 Err(e) => Ok(unreadable_message(&e.to_string(), source)),
@@ -141,13 +173,14 @@ impl<'a, S: Store> Pipeline<'a, S> {
         })
         .catch_unwind()
         .await;
-        let write = match decided {
+        let mut write = match decided {
             Ok(result) => result?,
             Err(_) => {
                 warn!("processing panicked; flagged for staff");
                 unreadable_message("processing failed unexpectedly", source)
             }
         };
+        write.lease_owner = owner.map(str::to_string);
         info!(kind = %write.kind, outcome = %write.outcome, "outcome");
         self.store.commit_outcome(id, &write).await?;
         Ok(())
@@ -167,8 +200,13 @@ impl<'a, S: Store> Pipeline<'a, S> {
         })
     }
 
-    async fn decide(&self, id: i64, mail: &Mail) -> Result<OutcomeWrite, PipelineError> {
-        let mut class = classify::classify(mail);
+    /// The conversation a mail belongs to: by In-Reply-To/References, else by the thread
+    /// token in its subject.
+    async fn conversation_of(
+        &self,
+        mail: &Mail,
+        class: &Classification,
+    ) -> Result<Option<i64>, PipelineError> {
         let mut ids: Vec<String> = mail.references.clone();
         ids.extend(mail.in_reply_to.iter().cloned());
         let mut conversation = self.store.conversation_of_message_ids(&ids).await?;
@@ -177,6 +215,65 @@ impl<'a, S: Store> Pipeline<'a, S> {
                 conversation = self.store.conversation_by_token(token).await?;
             }
         }
+        Ok(conversation)
+    }
+
+    /// A message over `imap.max_message_bytes` (only its header was stored): quarantined.
+    /// Its kind is what its header tells; staff get it flagged `message_too_large`, and its
+    /// sender, under the usual rules, a reply saying it was not read and asking for the list
+    /// as a smaller file or over several mails. The source files it in the failed folder.
+    async fn too_large(
+        &self,
+        id: i64,
+        raw: &[u8],
+        source: &str,
+        oversize: Oversize,
+    ) -> Result<OutcomeWrite, PipelineError> {
+        let warning = format!(
+            "message of {} bytes is over the limit of {} bytes: not read",
+            oversize.size, oversize.limit
+        );
+        let head = &raw[..header_end(raw)];
+        let mail = match mime::parse_mail(head) {
+            Ok(mail) => mail,
+            Err(e) => {
+                let mut write = unreadable_message(&e.to_string(), source);
+                write
+                    .flags
+                    .push(("message_too_large".into(), Some(warning)));
+                return Ok(write);
+            }
+        };
+        let class = classify::classify(&mail);
+        let conversation = self.conversation_of(&mail, &class).await?;
+        let mut handled = Handled::new(class.kind, "flagged");
+        handled.flags.push("message_too_large".into());
+        handled.warnings.push(warning);
+        let mut context = handle::base_context(self.settings);
+        context.insert("size".into(), oversize.size.into());
+        context.insert("limit".into(), oversize.limit.into());
+        handled.reply = Some(handle::ReplyPlan {
+            template: "too_large",
+            token: class
+                .references
+                .thread_token
+                .clone()
+                .unwrap_or_else(|| format!("TP-{id}")),
+            context: serde_json::Value::Object(context),
+            to: None,
+        });
+        warn!(
+            size = oversize.size,
+            limit = oversize.limit,
+            "message over the size limit quarantined"
+        );
+        self.outcome_write(id, &mail, &class, conversation, handled)
+            .await
+    }
+
+    async fn decide(&self, id: i64, mail: &Mail) -> Result<OutcomeWrite, PipelineError> {
+        let mut class = classify::classify(mail);
+        let conversation = self.conversation_of(mail, &class).await?;
         let thread = match conversation {
             Some(c) => self.store.thread(c).await?,
             None => Vec::new(),
@@ -327,6 +424,7 @@ impl<'a, S: Store> Pipeline<'a, S> {
                 "outcome".into(),
                 format!("{} {}", handled.kind.as_str(), handled.outcome),
             )],
+            lease_owner: None,
         })
     }
 
@@ -366,6 +464,16 @@ impl<'a, S: Store> Pipeline<'a, S> {
     }
 }
 
+/// Where the header block ends (after its blank line), or the whole length.
+fn header_end(raw: &[u8]) -> usize {
+    let crlf = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4);
+    let lf = raw.windows(2).position(|w| w == b"\n\n").map(|p| p + 2);
+    match (crlf, lf) {
+        (Some(a), Some(b)) => a.min(b),
+        (a, b) => a.or(b).unwrap_or(raw.len()),
+    }
+}
+
 /// A message mail-parser cannot read still gets exactly one outcome: staff look at it.
 fn unreadable_message(error: &str, source: &str) -> OutcomeWrite {
     let report = serde_json::json!({
@@ -388,49 +496,97 @@ fn unreadable_message(error: &str, source: &str) -> OutcomeWrite {
 }
 
 /// Send what is due, once each; failures are retried with back-off and jitter, then dead.
+/// The replies of one drain share the sink's connection; it is released when the drain ends.
 pub async fn drain_outbox(
     store: &impl Store,
     sink: &impl Sink,
     settings: &Settings,
 ) -> Result<usize, StoreError> {
+    let result = drain(store, sink, settings).await;
+    sink.idle().await;
+    result
+}
+
+async fn drain(
+    store: &impl Store,
+    sink: &impl Sink,
+    settings: &Settings,
+) -> Result<usize, StoreError> {
+    let leases = Leases::new(store, settings);
     let mut sent = 0;
     loop {
         let now = Utc::now();
         let due = store
-            .claim_outbox(lease_owner(), now, now + lease(settings), 50)
+            .claim_outbox(leases.owner, now, now + leases.lease, 50)
             .await?;
         if due.is_empty() {
             return Ok(sent);
         }
-        let mut progressed = false;
-        for row in due {
-            let span = info_span!("outbox", id = row.id, template = %row.template);
-            let result = sink
-                .send(row.id, &row.to_address, &row.template, &row.eml)
-                .instrument(span)
-                .await;
-            match result {
-                Ok(()) => {
-                    store.mark_sent(row.id, Utc::now()).await?;
-                    sent += 1;
-                    progressed = true;
-                }
-                Err(e) => {
-                    let attempts = row.attempts + 1;
-                    let dead = matches!(e, SinkError::Permanent(_))
-                        || attempts >= settings.outbox.max_attempts;
-                    let next = Utc::now() + backoff(settings, attempts);
-                    warn!(id = row.id, attempts, dead, error = %e, "reply not sent");
-                    store
-                        .mark_failed(row.id, &e.to_string(), next, dead)
-                        .await?;
-                }
-            }
+        let ids: Vec<i64> = due.iter().map(|r| r.id).collect();
+        leases.hold(Held::Outbox, &ids);
+        let batch = leases
+            .while_working(send_batch(store, sink, settings, &leases, due))
+            .await;
+        for id in ids {
+            leases.release(Held::Outbox, id);
         }
-        if !progressed {
+        let n = batch?;
+        sent += n;
+        if n == 0 {
             return Ok(sent);
         }
     }
+}
+
+/// Send claimed rows one after another; returns how many were sent.
+async fn send_batch<S: Store>(
+    store: &S,
+    sink: &impl Sink,
+    settings: &Settings,
+    leases: &Leases<'_, S>,
+    due: Vec<OutboxRow>,
+) -> Result<usize, StoreError> {
+    let mut sent = 0;
+    for row in due {
+        let span = info_span!("outbox", id = row.id, template = %row.template);
+        // leases: send only a row still ours, and keep it ours for the send (the renewal
+        // beside the batch keeps extending it while the send takes).
+        let until = Utc::now() + leases.lease;
+        if store
+            .renew_outbox_leases(leases.owner, &[row.id], until)
+            .await?
+            .is_empty()
+        {
+            leases.release(Held::Outbox, row.id);
+            warn!(
+                id = row.id,
+                "lease lost: the reply is another daemon's now; not sent"
+            );
+            continue;
+        }
+        let result = sink
+            .send(row.id, &row.to_address, &row.template, &row.eml)
+            .instrument(span)
+            .await;
+        leases.release(Held::Outbox, row.id);
+        match result {
+            Ok(()) => {
+                store.mark_sent(row.id, Utc::now()).await?;
+                sent += 1;
+            }
+            Err(e) => {
+                let attempts = row.attempts + 1;
+                let dead = matches!(e, SinkError::Permanent(_))
+                    || attempts >= settings.outbox.max_attempts;
+                let next = Utc::now() + backoff(settings, attempts);
+                warn!(id = row.id, attempts, dead, error = %e, "reply not sent");
+                store
+                    .mark_failed(row.id, &e.to_string(), next, dead)
+                    .await?;
+            }
+        }
+    }
+    Ok(sent)
 }
 
 /// This process's name on the leases it holds (several daemons may share one database).
@@ -439,9 +595,116 @@ pub fn lease_owner() -> &'static str {
     OWNER.get_or_init(|| format!("pid{}-{:08x}", std::process::id(), rand::random::<u32>()))
 }
 
-/// How long a claimed message or outbox row stays ours without an outcome.
+/// How long a claimed message or outbox row stays ours without renewal.
 fn lease(settings: &Settings) -> Duration {
     Duration::seconds(settings.daemon.lease_secs.max(1))
+}
+
+/// What a lease is held on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Held {
+    Message,
+    Outbox,
+}
+
+/// leases: the claims this daemon is working on, renewed every third of the lease while the
+/// work runs, so a living daemon keeps them however long a message or a send takes, and a
+/// dead one's run out after `daemon.lease_secs`. Renewal only extends; whether a claim is
+/// still ours is decided where it matters, in the store: an outcome commits only under its
+/// holder's lease, and a reply is sent only after its lease was extended once more.
+struct Leases<'a, S: Store> {
+    store: &'a S,
+    owner: &'static str,
+    lease: Duration,
+    messages: Mutex<Vec<i64>>,
+    outbox: Mutex<Vec<i64>>,
+}
+
+impl<'a, S: Store> Leases<'a, S> {
+    fn new(store: &'a S, settings: &Settings) -> Self {
+        Leases {
+            store,
+            owner: lease_owner(),
+            lease: lease(settings),
+            messages: Mutex::new(Vec::new()),
+            outbox: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn ids(&self, what: Held) -> std::sync::MutexGuard<'_, Vec<i64>> {
+        let m = match what {
+            Held::Message => &self.messages,
+            Held::Outbox => &self.outbox,
+        };
+        m.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn hold(&self, what: Held, ids: &[i64]) {
+        self.ids(what).extend_from_slice(ids);
+    }
+
+    fn release(&self, what: Held, id: i64) {
+        self.ids(what).retain(|i| *i != id);
+    }
+
+    /// Extend every lease held; those no longer ours are forgotten.
+    async fn renew(&self) {
+        for what in [Held::Message, Held::Outbox] {
+            let ids = self.ids(what).clone();
+            if ids.is_empty() {
+                continue;
+            }
+            let until = Utc::now() + self.lease;
+            let renewed = match what {
+                Held::Message => {
+                    self.store
+                        .renew_message_leases(self.owner, &ids, until)
+                        .await
+                }
+                Held::Outbox => {
+                    self.store
+                        .renew_outbox_leases(self.owner, &ids, until)
+                        .await
+                }
+            };
+            match renewed {
+                Ok(kept) => {
+                    let gone: Vec<i64> =
+                        ids.iter().copied().filter(|i| !kept.contains(i)).collect();
+                    if !gone.is_empty() {
+                        // Finished meanwhile, or taken over: either way not ours to renew.
+                        debug!(?what, ?gone, "leases no longer held");
+                        self.ids(what).retain(|i| !gone.contains(i));
+                    }
+                    debug!(?what, renewed = kept.len(), "leases renewed");
+                }
+                // Tried again at the next round; the lease has two more thirds to run.
+                Err(e) => warn!(error = %e, "cannot renew leases"),
+            }
+        }
+    }
+
+    async fn renew_forever(&self) {
+        let every = (self.lease / 3)
+            .to_std()
+            .unwrap_or(std::time::Duration::from_secs(1))
+            .max(std::time::Duration::from_millis(100));
+        loop {
+            tokio::time::sleep(every).await;
+            self.renew().await;
+        }
+    }
+
+    /// Run `work` with the renewal beside it (polled together, so a renewal waiting for the
+    /// database never holds the work up).
+    async fn while_working<F: std::future::Future>(&self, work: F) -> F::Output {
+        tokio::pin!(work);
+        tokio::select! {
+            biased;
+            out = &mut work => out,
+            () = self.renew_forever() => work.await,
+        }
+    }
 }
 
 /// Exponential back-off with up to 25 % jitter, capped.
@@ -528,4 +791,178 @@ pub async fn import_files(
     };
     summary.skipped_known = skipped;
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::SqliteStore;
+
+    fn settings(lease_secs: i64) -> Settings {
+        let env = vec![(
+            "TREKKPOST__DAEMON__LEASE_SECS".to_string(),
+            lease_secs.to_string(),
+        )];
+        Settings::load_with_env(None, env).expect("settings")
+    }
+
+    async fn store(dir: &tempfile::TempDir) -> SqliteStore {
+        let url = format!("sqlite://{}", dir.path().join("db.sqlite").display());
+        SqliteStore::open(&url).await.expect("store")
+    }
+
+    fn question(n: usize) -> Vec<u8> {
+        format!(
+            "From: Kari <kari@firma.example>\r\nTo: trekklister@union.example\r\n\
+             Subject: Spørsmål {n}\r\nMessage-ID: <q{n}@firma.example>\r\n\r\nHei, et spørsmål.\r\n"
+        )
+        .into_bytes()
+    }
+
+    /// A sink that records what it was asked to send. During the first send another daemon
+    /// (`thief`) takes the replies over, as if this one had stalled past its lease.
+    struct Recording {
+        sent: Mutex<Vec<i64>>,
+        thief: SqliteStore,
+    }
+
+    impl Sink for Recording {
+        async fn send(&self, id: i64, _: &str, _: &str, _: &[u8]) -> Result<(), SinkError> {
+            let first = {
+                let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
+                sent.push(id);
+                sent.len() == 1
+            };
+            if first {
+                let far = Utc::now() + Duration::seconds(3600);
+                let taken = self
+                    .thief
+                    .claim_outbox("other", far, far + Duration::seconds(60), 10)
+                    .await
+                    .map_err(|e| SinkError::Temporary(e.to_string()))?;
+                // Both rows, the one in flight too (the jump is far past its lease).
+                assert_eq!(taken.len(), 2);
+            }
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn an_outcome_is_not_committed_under_a_lost_lease() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store(&dir).await;
+        let settings = settings(60);
+        let pipeline = Pipeline::new(&store, &settings);
+        let stored = store
+            .store_raw("q.eml", &question(1), Some("q1@firma.example"), None)
+            .await
+            .expect("store");
+        let now = Utc::now();
+        // "one" claimed it, stalled past its lease, and "two" took it over.
+        store
+            .claim_messages("one", now, now + Duration::seconds(1), 1)
+            .await
+            .expect("claim");
+        let later = now + Duration::seconds(2);
+        store
+            .claim_messages("two", later, later + Duration::seconds(60), 1)
+            .await
+            .expect("take over");
+        let lost = pipeline.process_as(stored.id, Some("one")).await;
+        assert!(
+            matches!(lost, Err(PipelineError::Store(StoreError::LeaseLost(_)))),
+            "{lost:?}"
+        );
+        let m = store
+            .message(stored.id)
+            .await
+            .expect("message")
+            .expect("row");
+        assert_eq!(m.state, "stored", "nothing committed");
+        assert_eq!(store.outbox_counts().await.expect("outbox"), vec![]);
+        pipeline
+            .process_as(stored.id, Some("two"))
+            .await
+            .expect("the holder commits");
+        let m = store
+            .message(stored.id)
+            .await
+            .expect("message")
+            .expect("row");
+        assert_eq!(m.state, "done");
+        assert_eq!(
+            store.outbox_counts().await.expect("outbox"),
+            vec![("pending".to_string(), 1)]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_reply_whose_lease_was_taken_over_is_not_sent() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store(&dir).await;
+        let settings = settings(60);
+        let pipeline = Pipeline::new(&store, &settings);
+        for n in 0..2 {
+            let stored = store
+                .store_raw(&format!("q{n}.eml"), &question(n), None, None)
+                .await
+                .expect("store");
+            pipeline.process(stored.id).await.expect("process");
+        }
+        let sink = Recording {
+            sent: Mutex::new(Vec::new()),
+            thief: store.clone(),
+        };
+        let sent = drain_outbox(&store, &sink, &settings).await.expect("drain");
+        assert_eq!(sent, 1, "only the reply still ours");
+        let asked = sink.sent.lock().expect("sent").clone();
+        assert_eq!(
+            asked.len(),
+            1,
+            "the other reply never reached the sink: {asked:?}"
+        );
+        assert_eq!(
+            store.outbox_counts().await.expect("outbox"),
+            vec![("pending".to_string(), 1), ("sent".to_string(), 1)]
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn leases_are_renewed_while_the_work_takes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store(&dir).await;
+        let settings = settings(3);
+        let stored = store
+            .store_raw("q.eml", &question(1), None, None)
+            .await
+            .expect("store");
+        let leases = Leases::new(&store, &settings);
+        let now = Utc::now();
+        let first_until = now + leases.lease;
+        store
+            .claim_messages(leases.owner, now, first_until, 1)
+            .await
+            .expect("claim");
+        leases.hold(Held::Message, &[stored.id]);
+        // Work that outlasts the lease: renewed every second, nobody can take it meanwhile.
+        leases
+            .while_working(async {
+                tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+                let after = Utc::now();
+                assert!(after > first_until);
+                let others = store
+                    .claim_messages("other", after, after + Duration::seconds(60), 1)
+                    .await
+                    .expect("claim");
+                assert!(others.is_empty(), "the lease was renewed: {others:?}");
+            })
+            .await;
+        // Without renewal it runs out and is taken over.
+        let later = Utc::now() + Duration::seconds(4);
+        let others = store
+            .claim_messages("other", later, later + Duration::seconds(60), 1)
+            .await
+            .expect("claim");
+        assert_eq!(others, vec![stored.id]);
+    }
 }

@@ -40,6 +40,7 @@ pub const TEMPLATE_NAMES: &[&str] = &[
     "reminder_overdue",
     "reminder_needs_info",
     "staff_digest",
+    "too_large",
 ];
 
 const TEMPLATES: &[(&str, &str)] = embedded_templates!(
@@ -55,6 +56,7 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates!(
     "reminder_overdue",
     "reminder_needs_info",
     "staff_digest",
+    "too_large",
 );
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +85,7 @@ fn environment() -> &'static Environment<'static> {
         }
         env.add_filter("kr", format_kr);
         env.add_filter("period", format_period);
+        env.add_filter("mb", format_mb);
         env
     })
 }
@@ -100,6 +103,45 @@ pub fn format_kr(ore: i64) -> String {
         grouped.push(c);
     }
     format!("{sign}{grouped},{:02}", abs % 100)
+}
+
+/// A size in bytes as megabytes (MiB, as mail programs count them), with one decimal when
+/// it is not whole and more when under 0.1 MB: `26214400` → `25 MB`, `27787264` → `26,5 MB`
+/// (nb, decimal comma) or `26.5 MB` (en); `4000` → `0,004 MB`.
+pub fn format_mb(bytes: i64, lang: Option<&str>) -> String {
+    const MIB: u128 = 1_048_576;
+    let bytes = u128::from(bytes.max(0).unsigned_abs());
+    let (point, group) = if lang == Some("en") {
+        ('.', ',')
+    } else {
+        (',', '\u{a0}')
+    };
+    let rounded = |scale: u128| (bytes * scale + MIB / 2) / MIB;
+    let (value, scale, digits) = match rounded(10) {
+        0 if bytes == 0 => (0, 1, 0),
+        0 => (rounded(1000).max(1), 1000, 3),
+        tenths => (tenths, 10, 1),
+    };
+    let whole = (value / scale).to_string();
+    let mut out = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(group);
+        }
+        out.push(c);
+    }
+    let fraction = if digits == 0 {
+        String::new()
+    } else {
+        format!("{:0digits$}", value % scale)
+    };
+    let fraction = fraction.trim_end_matches('0');
+    if !fraction.is_empty() {
+        out.push(point);
+        out.push_str(fraction);
+    }
+    out.push_str(" MB");
+    out
 }
 
 /// `2026-11` → `november 2026` (nb) or `November 2026` (en); anything else as it is.
@@ -297,6 +339,7 @@ mod tests {
             "date": "2026-12-01", "open_total": 2, "dead_letters": 0, "overdue_lists": 1,
             "flags": [{"kind": "question", "count": 2, "oldest": "2026-11-20"}],
             "access": {"company_name": "X AS", "org_number": "1", "requester_name": "A", "email": "a@b", "mobile": null},
+            "size": 31_457_280, "limit": 26_214_400,
         })
     }
 
@@ -331,6 +374,36 @@ mod tests {
         assert_eq!(format_period("2026-11", Some("nb")), "november 2026");
         assert_eq!(format_period("2026-01", Some("en")), "January 2026");
         assert_eq!(format_period("2026-13", Some("en")), "2026-13");
+    }
+
+    #[test]
+    fn sizes_in_megabytes_norwegian_and_english() {
+        assert_eq!(format_mb(26_214_400, Some("nb")), "25 MB");
+        assert_eq!(format_mb(27_787_264, Some("nb")), "26,5 MB");
+        assert_eq!(format_mb(27_787_264, Some("en")), "26.5 MB");
+        assert_eq!(format_mb(1_294_336_000, Some("nb")), "1\u{a0}234,4 MB");
+        assert_eq!(format_mb(1_294_336_000, Some("en")), "1,234.4 MB");
+        assert_eq!(format_mb(4000, Some("nb")), "0,004 MB");
+        assert_eq!(format_mb(1, None), "0,001 MB");
+        assert_eq!(format_mb(0, None), "0 MB");
+    }
+
+    #[test]
+    fn the_too_large_reply_states_size_limit_and_what_to_do() {
+        let r = render("too_large", Lang::Nb, &sample_context()).expect("render");
+        assert!(
+            r.text.contains("30 MB") && r.text.contains("25 MB"),
+            "{}",
+            r.text
+        );
+        assert!(r.text.contains("ikke lest"), "{}", r.text);
+        assert!(r.html.contains("30 MB") && r.html.contains("25 MB"));
+        let r = render("too_large", Lang::En, &sample_context()).expect("render");
+        assert!(
+            r.text.contains("30 MB") && r.text.contains("not read"),
+            "{}",
+            r.text
+        );
     }
 
     #[test]

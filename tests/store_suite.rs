@@ -479,6 +479,235 @@ async fn transport(store: &impl Store) {
     assert_eq!(got.last_error.as_deref(), Some("timeout"));
 }
 
+/// A holder renews its leases while it works; once another daemon has taken a message or a
+/// reply over, the old holder can neither renew, nor commit an outcome.
+async fn lease_renewal(store: &impl Store) {
+    let now = Utc::now();
+    let first_until = now + Duration::seconds(10);
+    let mut ids = Vec::new();
+    for n in 0..2 {
+        let stored = store
+            .store_raw(&format!("r{n}.eml"), format!("R{n}").as_bytes(), None, None)
+            .await
+            .expect("store");
+        ids.push(stored.id);
+    }
+    let claimed = store
+        .claim_messages("one", now, first_until, 10)
+        .await
+        .expect("claim");
+    assert_eq!(claimed, ids, "the new messages (older ones are held)");
+    let renewed_until = now + Duration::seconds(100);
+    assert_eq!(
+        store
+            .renew_message_leases("one", &ids, renewed_until)
+            .await
+            .expect("renew"),
+        ids,
+        "the holder renews what it holds"
+    );
+    assert!(store
+        .renew_message_leases("two", &ids, renewed_until)
+        .await
+        .expect("renew")
+        .is_empty());
+    // After the first lease would have run out, a renewed lease still holds.
+    let later = first_until + Duration::seconds(1);
+    let others = store
+        .claim_messages("two", later, later + Duration::seconds(30), 10)
+        .await
+        .expect("claim");
+    assert!(
+        others.iter().all(|id| !ids.contains(id)),
+        "renewed leases are not handed out: {others:?}"
+    );
+    // The renewed lease ran out (the holder stopped renewing): taken over.
+    let much_later = renewed_until + Duration::seconds(1);
+    let taken = store
+        .claim_messages("two", much_later, much_later + Duration::seconds(30), 10)
+        .await
+        .expect("take over");
+    assert!(ids.iter().all(|id| taken.contains(id)), "{taken:?}");
+    assert!(
+        store
+            .renew_message_leases("one", &ids, much_later + Duration::seconds(60))
+            .await
+            .expect("renew")
+            .is_empty(),
+        "a lost lease is not renewed"
+    );
+    // The old holder's outcome is refused and writes nothing; the new holder's commits.
+    let write = |owner: &str, n: usize| OutcomeWrite {
+        kind: "question".into(),
+        outcome: "flagged".into(),
+        flags: vec![("question".into(), None)],
+        outbox: vec![reply(n, "renew@example.com")],
+        lease_owner: Some(owner.to_string()),
+        ..Default::default()
+    };
+    let lost = store.commit_outcome(ids[0], &write("one", 30)).await;
+    assert!(
+        matches!(lost, Err(trekkpost::store::StoreError::LeaseLost(_))),
+        "{lost:?}"
+    );
+    let m = store.message(ids[0]).await.expect("message").expect("row");
+    assert_eq!(m.state, "stored", "nothing committed under a lost lease");
+    assert_eq!(
+        store
+            .outbox_id_by_message_id("reply-30@union.example")
+            .await
+            .expect("outbox"),
+        None,
+        "no reply queued under a lost lease"
+    );
+    store
+        .commit_outcome(ids[0], &write("two", 31))
+        .await
+        .expect("the holder commits");
+    let m = store.message(ids[0]).await.expect("message").expect("row");
+    assert_eq!(m.state, "done");
+    assert!(
+        store
+            .renew_message_leases("two", &ids[..1], much_later + Duration::seconds(60))
+            .await
+            .expect("renew")
+            .is_empty(),
+        "a message with its outcome has no lease to renew"
+    );
+    let row = store
+        .outbox_id_by_message_id("reply-31@union.example")
+        .await
+        .expect("outbox")
+        .expect("queued");
+
+    // Outbox rows the same way.
+    let t = Utc::now() + Duration::seconds(1);
+    let claimed = store
+        .claim_outbox("one", t, t + Duration::seconds(10), 10)
+        .await
+        .expect("claim outbox");
+    assert_eq!(
+        claimed.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![row],
+        "the new reply (older ones are held)"
+    );
+    assert_eq!(
+        store
+            .renew_outbox_leases("one", &[row], t + Duration::seconds(100))
+            .await
+            .expect("renew"),
+        vec![row]
+    );
+    let later = t + Duration::seconds(11);
+    assert!(store
+        .claim_outbox("two", later, later + Duration::seconds(30), 10)
+        .await
+        .expect("claim")
+        .iter()
+        .all(|r| r.id != row));
+    let much_later = t + Duration::seconds(101);
+    let taken = store
+        .claim_outbox("two", much_later, much_later + Duration::seconds(30), 10)
+        .await
+        .expect("take over");
+    assert!(taken.iter().any(|r| r.id == row));
+    assert!(store
+        .renew_outbox_leases("one", &[row], much_later + Duration::seconds(60))
+        .await
+        .expect("renew")
+        .is_empty());
+    store.mark_sent(row, much_later).await.expect("sent");
+    assert!(
+        store
+            .renew_outbox_leases("two", &[row], much_later + Duration::seconds(60))
+            .await
+            .expect("renew")
+            .is_empty(),
+        "a sent reply has no lease to renew"
+    );
+}
+
+/// A message over the size limit is stored as its header, with marks the pipeline reads.
+async fn oversize_marks(store: &impl Store) {
+    use trekkpost::store::Oversize;
+    let header = b"From: a@b.example\r\nSubject: big\r\n\r\n";
+    let marks = Oversize {
+        size: 31_457_280,
+        limit: 26_214_400,
+    };
+    let stored = store
+        .store_oversize("imap:1:99", header, None, None, marks)
+        .await
+        .expect("store oversize");
+    assert!(!stored.done);
+    assert_eq!(store.oversize(stored.id).await.expect("marks"), Some(marks));
+    let again = store
+        .store_oversize("imap:1:99", header, None, None, marks)
+        .await
+        .expect("again");
+    assert_eq!(again.id, stored.id, "known by content like any message");
+    let plain = store
+        .store_raw("plain.eml", b"Subject: small\r\n\r\nbody", None, None)
+        .await
+        .expect("store");
+    assert_eq!(store.oversize(plain.id).await.expect("marks"), None);
+}
+
+/// Several daemons on one mailbox: one files a mail at a time; a dead one's claim runs out.
+async fn filing_claims(store: &impl Store) {
+    let now = Utc::now();
+    let until = now + Duration::seconds(30);
+    let key = "message:abc";
+    assert!(store
+        .claim_filing(key, "one", now, until)
+        .await
+        .expect("claim"));
+    assert!(
+        !store
+            .claim_filing(key, "two", now, until)
+            .await
+            .expect("claim"),
+        "held by another"
+    );
+    assert!(
+        store
+            .claim_filing(key, "one", now, until)
+            .await
+            .expect("claim"),
+        "the holder keeps its own"
+    );
+    assert!(store
+        .claim_filing("copy:x@union.example", "two", now, until)
+        .await
+        .expect("another mail"));
+    let after = until + Duration::seconds(1);
+    assert!(
+        store
+            .claim_filing(key, "two", after, after + Duration::seconds(30))
+            .await
+            .expect("claim"),
+        "a claim that ran out is taken over"
+    );
+    assert!(!store
+        .claim_filing(key, "one", after, after + Duration::seconds(30))
+        .await
+        .expect("claim"));
+    // Filed: the claim goes (only its holder lets it go), and the mail may be filed again.
+    store
+        .release_filing(key, "one")
+        .await
+        .expect("not the holder's");
+    assert!(!store
+        .claim_filing(key, "one", after, after + Duration::seconds(30))
+        .await
+        .expect("claim"));
+    store.release_filing(key, "two").await.expect("release");
+    assert!(store
+        .claim_filing(key, "one", after, after + Duration::seconds(30))
+        .await
+        .expect("claim after release"));
+}
+
 async fn suite(store: &impl Store) {
     reference_data(store).await;
     messages_and_outcomes(store).await;
@@ -486,6 +715,9 @@ async fn suite(store: &impl Store) {
     job_runs(store).await;
     leases(store).await;
     transport(store).await;
+    lease_renewal(store).await;
+    oversize_marks(store).await;
+    filing_claims(store).await;
 }
 
 #[tokio::test]

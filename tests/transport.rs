@@ -7,523 +7,11 @@
 //! Message-ID (unique per outbox row), so tests sharing recipients do not disturb each other.
 //! Tests that stop or restart a server hold the rig exclusively.
 mod common;
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, MutexGuard};
+#[path = "common/rig.rs"]
+mod rig;
+use rig::*;
 use std::time::{Duration, Instant};
-use trekkpost::store::{OutboxWrite, OutcomeWrite, SqliteStore, Store};
-
-/// One test at a time touches the rig: some stop its servers.
-static RIG_LOCK: Mutex<()> = Mutex::new(());
-
-struct Rig {
-    imap_port: u16,
-    imaps_port: u16,
-    smtp_port: u16,
-    smtps_port: u16,
-    ca: PathBuf,
-    password: String,
-    dovecot_conf: PathBuf,
-    script: PathBuf,
-    _guard: MutexGuard<'static, ()>,
-}
-
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
-/// The rig, or None (skip) when it is not there and not required.
-fn rig() -> Option<Rig> {
-    let required = env("TREKKPOST_RIG_REQUIRED").as_deref() == Some("1")
-        || env("CI").as_deref() == Some("true");
-    let guard = RIG_LOCK.lock().unwrap_or_else(|p| p.into_inner());
-    let found = (|| {
-        let port = |n: &str| env(n).and_then(|v| v.parse::<u16>().ok());
-        let password_file = env("TREKKPOST_RIG_PASSWORD_FILE")?;
-        let password = std::fs::read_to_string(password_file).ok()?;
-        Some(Rig {
-            imap_port: port("TREKKPOST_RIG_IMAP_PORT")?,
-            imaps_port: port("TREKKPOST_RIG_IMAPS_PORT")?,
-            smtp_port: port("TREKKPOST_RIG_SMTP_PORT")?,
-            smtps_port: port("TREKKPOST_RIG_SMTPS_PORT")?,
-            ca: PathBuf::from(env("TREKKPOST_RIG_CA")?),
-            password: password.trim().to_string(),
-            dovecot_conf: PathBuf::from(env("TREKKPOST_RIG_DOVECOT_CONF")?),
-            script: PathBuf::from(env("TREKKPOST_RIG_SCRIPT")?),
-            _guard: guard,
-        })
-    })();
-    match found {
-        Some(r) => {
-            // A test that failed half-way may have left a server stopped.
-            r.script_ok("postfix-start");
-            r.script_ok("dovecot-start");
-            Some(r)
-        }
-        None if required => panic!(
-            "the mail rig is required (TREKKPOST_RIG_REQUIRED=1 or CI=true) but its \
-             TREKKPOST_RIG_* variables are missing or unreadable: did `scripts/mail-rig start` fail?"
-        ),
-        None => {
-            eprintln!("mail rig not running (no TREKKPOST_RIG_*): transport test skipped");
-            None
-        }
-    }
-}
-
-impl Rig {
-    fn script_ok(&self, arg: &str) {
-        let out = Command::new(&self.script)
-            .arg(arg)
-            .output()
-            .expect("run mail-rig");
-        assert!(
-            out.status.success(),
-            "mail-rig {arg}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    fn doveadm(&self, args: &[&str]) -> String {
-        let out = Command::new("doveadm")
-            .arg("-c")
-            .arg(&self.dovecot_conf)
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run doveadm");
-        assert!(
-            out.status.success(),
-            "doveadm {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Put a message into a user's mailbox folder, as delivery would.
-    fn save(&self, user: &str, folder: &str, eml: &[u8]) {
-        use std::io::Write;
-        let mut child = Command::new("doveadm")
-            .arg("-c")
-            .arg(&self.dovecot_conf)
-            .args(["save", "-u", user, "-m", folder])
-            .stdin(Stdio::piped())
-            .spawn()
-            .expect("doveadm save");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(eml)
-            .expect("write");
-        assert!(child.wait().expect("wait").success(), "doveadm save");
-    }
-
-    /// One field of `doveadm mailbox status` (printed as `FOLDER field=value`).
-    fn status_field(&self, user: &str, folder: &str, field: &str) -> u64 {
-        let out = self.doveadm(&["mailbox", "status", "-u", user, field, folder]);
-        let prefix = format!("{field}=");
-        out.split_whitespace()
-            .find_map(|w| w.strip_prefix(&prefix))
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("doveadm mailbox status {field}: {out}"))
-    }
-
-    fn count(&self, user: &str, folder: &str) -> usize {
-        self.status_field(user, folder, "messages") as usize
-    }
-
-    /// Message-IDs (without <>) in a user's folder, with how often each occurs.
-    fn message_ids(&self, user: &str, folder: &str) -> HashMap<String, usize> {
-        let out = self.doveadm(&[
-            "fetch",
-            "-u",
-            user,
-            "hdr.message-id",
-            "mailbox",
-            folder,
-            "all",
-        ]);
-        let mut ids = HashMap::new();
-        for line in out.lines() {
-            if let Some(v) = line.strip_prefix("hdr.message-id:") {
-                let id = v.trim().trim_start_matches('<').trim_end_matches('>');
-                if !id.is_empty() {
-                    *ids.entry(id.to_string()).or_insert(0) += 1;
-                }
-            }
-        }
-        ids
-    }
-}
-
-/// One installation of the daemon: its database, its mailbox user, its settings.
-struct Install {
-    dir: tempfile::TempDir,
-    user: String,
-    env: Vec<(String, String)>,
-}
-
-#[derive(Clone, Copy)]
-enum ImapMode {
-    Tls,
-    Starttls,
-    Plain,
-}
-
-#[derive(Clone, Copy)]
-enum SmtpMode {
-    Starttls,
-    Tls,
-}
-
-impl Install {
-    fn new(rig: &Rig, name: &str, imap: ImapMode, smtp: SmtpMode) -> Install {
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::create_dir_all(dir.path().join("import")).expect("mkdir");
-        let user = format!("tp-{name}-{:08x}@union.example", rand::random::<u32>());
-        let (imap_port, imap_security) = match imap {
-            ImapMode::Tls => (rig.imaps_port, "tls"),
-            ImapMode::Starttls => (rig.imap_port, "starttls"),
-            ImapMode::Plain => (rig.imap_port, "plain"),
-        };
-        let (smtp_port, smtp_security) = match smtp {
-            SmtpMode::Starttls => (rig.smtp_port, "starttls"),
-            SmtpMode::Tls => (rig.smtps_port, "tls"),
-        };
-        let ca = rig.ca.display().to_string();
-        let pairs: Vec<(&str, String)> = vec![
-            (
-                "TREKKPOST_DATABASE_URL",
-                format!("sqlite://{}", dir.path().join("db.sqlite").display()),
-            ),
-            (
-                "TREKKPOST_IMPORT_DIR",
-                dir.path().join("import").display().to_string(),
-            ),
-            (
-                "TREKKPOST_SINK",
-                dir.path().join("outbox").display().to_string(),
-            ),
-            ("TREKKPOST__SOURCE__KIND", "imap".into()),
-            ("TREKKPOST__IMAP__HOST", "127.0.0.1".into()),
-            ("TREKKPOST__IMAP__TLS_NAME", "localhost".into()),
-            ("TREKKPOST__IMAP__PORT", imap_port.to_string()),
-            ("TREKKPOST__IMAP__SECURITY", imap_security.into()),
-            ("TREKKPOST__IMAP__CA_FILE", ca.clone()),
-            ("TREKKPOST__IMAP__USER", user.clone()),
-            ("TREKKPOST__IMAP__BATCH_SIZE", "25".into()),
-            ("TREKKPOST__IMAP__POLL_INTERVAL_SECS", "1".into()),
-            ("TREKKPOST__IMAP__COMMAND_TIMEOUT_SECS", "10".into()),
-            ("TREKKPOST__IMAP__RECONNECT_MAX_SECS", "2".into()),
-            ("TREKKPOST_IMAP_PASSWORD", rig.password.clone()),
-            ("TREKKPOST__SINK__KIND", "smtp".into()),
-            ("TREKKPOST__SMTP__HOST", "127.0.0.1".into()),
-            ("TREKKPOST__SMTP__TLS_NAME", "localhost".into()),
-            ("TREKKPOST__SMTP__PORT", smtp_port.to_string()),
-            ("TREKKPOST__SMTP__SECURITY", smtp_security.into()),
-            ("TREKKPOST__SMTP__CA_FILE", ca),
-            ("TREKKPOST__SMTP__USER", user.clone()),
-            ("TREKKPOST__SMTP__SEND_TIMEOUT_SECS", "10".into()),
-            ("TREKKPOST__SMTP__CONNECT_TIMEOUT_SECS", "5".into()),
-            ("TREKKPOST__SMTP__IN_DOUBT_SECS", "5".into()),
-            ("TREKKPOST__SMTP__UNREACHABLE_PAUSE_SECS", "2".into()),
-            ("TREKKPOST_SMTP_PASSWORD", rig.password.clone()),
-            ("TREKKPOST__MAIL__ADDRESS", user.clone()),
-            ("TREKKPOST__OUTBOX__RETRY_BASE_SECS", "1".into()),
-            ("TREKKPOST__OUTBOX__RETRY_MAX_SECS", "2".into()),
-            ("TREKKPOST__OUTBOX__MAX_ATTEMPTS", "100".into()),
-            ("TREKKPOST__DAEMON__POLL_INTERVAL_SECS", "1".into()),
-            // Real-world corpus mails come from many senders; the daily cap is not under test.
-            (
-                "TREKKPOST__RULES__MAX_REPLIES_PER_ADDRESS_PER_DAY",
-                "10000".into(),
-            ),
-        ];
-        let env = pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-        Install { dir, user, env }
-    }
-
-    fn set(&mut self, key: &str, value: &str) {
-        self.env.retain(|(k, _)| k != key);
-        self.env.push((key.to_string(), value.to_string()));
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_trekkpost"));
-        cmd.args(args)
-            .current_dir(self.dir.path())
-            .env_remove("TREKKPOST_CONFIG")
-            .env("TREKKPOST_LOG", "info");
-        for (k, v) in &self.env {
-            cmd.env(k, v);
-        }
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        self.command(args).output().expect("run trekkpost")
-    }
-
-    fn run_ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "trekkpost {args:?} failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// The daemon in the background, its log in a file. The database is created first, so
-    /// the test's own reads never race the daemon's migration.
-    fn spawn(&self, log_name: &str) -> Child {
-        let _ = snapshot(&self.db_url());
-        let log = std::fs::File::create(self.dir.path().join(log_name)).expect("log file");
-        let err = log.try_clone().expect("log file");
-        self.command(&["run"])
-            .stdout(Stdio::from(log))
-            .stderr(Stdio::from(err))
-            .spawn()
-            .expect("spawn trekkpost run")
-    }
-
-    /// The daemon logs of this installation, for failure messages.
-    fn logs(&self) -> String {
-        let mut out = String::new();
-        for f in common::files_in(self.dir.path()) {
-            if f.extension().is_some_and(|e| e == "log") {
-                let text = std::fs::read_to_string(&f).unwrap_or_default();
-                let tail: Vec<&str> = text.lines().rev().take(30).collect();
-                out.push_str(&format!("--- {}\n", f.display()));
-                for l in tail.into_iter().rev() {
-                    out.push_str(l);
-                    out.push('\n');
-                }
-            }
-        }
-        out
-    }
-
-    fn all_logs(&self) -> String {
-        common::files_in(self.dir.path())
-            .iter()
-            .filter(|f| f.extension().is_some_and(|e| e == "log"))
-            .map(|f| std::fs::read_to_string(f).unwrap_or_default())
-            .collect()
-    }
-
-    fn db_url(&self) -> String {
-        format!("sqlite://{}", self.dir.path().join("db.sqlite").display())
-    }
-
-    fn world(&self, from: &Path) {
-        copy_dir(from, &self.dir.path().join("import"));
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read_dir") {
-        let p = entry.expect("entry").path();
-        let target = to.join(p.file_name().expect("name"));
-        if p.is_dir() {
-            copy_dir(&p, &target);
-        } else {
-            std::fs::copy(&p, &target).expect("copy");
-        }
-    }
-}
-
-fn block<T>(f: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(f)
-}
-
-/// What the database says: messages by state, outbox rows.
-struct Snapshot {
-    messages: usize,
-    done: usize,
-    /// (id, to, message_id, state)
-    outbox: Vec<(i64, String, String, String)>,
-}
-
-/// The store, opened (and migrated) with retries: the daemon may be migrating it right now.
-async fn open_store(url: &str) -> SqliteStore {
-    let mut last = None;
-    for _ in 0..50 {
-        match SqliteStore::open(url).await {
-            Ok(s) => return s,
-            Err(e) => last = Some(e),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("cannot open the store: {last:?}")
-}
-
-fn snapshot(url: &str) -> Snapshot {
-    block(async {
-        let store = open_store(url).await;
-        let messages = store.messages().await.expect("messages");
-        let done = messages.iter().filter(|m| m.state == "done").count();
-        let rows: Vec<(i64, String, String, String)> =
-            sqlx::query_as("SELECT id, to_address, message_id, state FROM outbox ORDER BY id")
-                .fetch_all(store.pool())
-                .await
-                .expect("outbox");
-        Snapshot {
-            messages: messages.len(),
-            done,
-            outbox: rows,
-        }
-    })
-}
-
-/// Outbox rows made directly in the store, as a committed outcome would make them: the
-/// sending side is then tested whatever the classifier decides.
-fn seed_replies(url: &str, n: usize, tag: &str) -> Vec<String> {
-    seed_replies_to(url, n, tag, |i| {
-        format!("lonn{}@employer{}.example", i % 7, i % 3)
-    })
-}
-
-fn seed_replies_to(url: &str, n: usize, tag: &str, to: impl Fn(usize) -> String) -> Vec<String> {
-    block(async {
-        let store = open_store(url).await;
-        let mut ids = Vec::new();
-        for i in 0..n {
-            let raw = format!(
-                "Message-ID: <seed-{tag}-{i}@employer.example>\r\nSubject: seed {i}\r\n\r\nseed\r\n"
-            );
-            let stored = store
-                .store_raw(&format!("seed-{tag}-{i}"), raw.as_bytes(), None, None)
-                .await
-                .expect("store_raw");
-            let message_id = format!(
-                "tp.seed.{tag}.{i}.{:08x}@union.example",
-                rand::random::<u32>()
-            );
-            let to = to(i);
-            let eml = format!(
-                "From: trekklister@union.example\r\nTo: {to}\r\nSubject: Mottatt [TL-{i}]\r\n\
-                 Message-ID: <{message_id}>\r\nAuto-Submitted: auto-replied\r\n\r\nMottatt.\r\n"
-            );
-            let write = OutcomeWrite {
-                kind: "question".into(),
-                lang: "nb".into(),
-                outcome: "flagged".into(),
-                subject: format!("seed {i}"),
-                report_json: "{}".into(),
-                outbox: vec![OutboxWrite {
-                    template: "received_under_review".into(),
-                    to_address: to,
-                    subject: format!("Mottatt [TL-{i}]"),
-                    message_id: message_id.clone(),
-                    eml: eml.into_bytes(),
-                    held: false,
-                }],
-                ..Default::default()
-            };
-            store
-                .commit_outcome(stored.id, &write)
-                .await
-                .expect("commit");
-            ids.push(message_id);
-        }
-        ids
-    })
-}
-
-/// A plain question from an employer: one per test message, unique content.
-fn question_eml(tag: &str, i: usize) -> Vec<u8> {
-    format!(
-        "From: Kari Lønn <lonn{}@employer{}.example>\r\nTo: trekklister@union.example\r\n\
-         Subject: Spørsmål {i}\r\nMessage-ID: <q-{tag}-{i}@employer.example>\r\n\
-         Date: Fri, 27 Nov 2026 08:00:00 +0100\r\nMIME-Version: 1.0\r\n\
-         Content-Type: text/plain; charset=utf-8\r\n\r\nHei, når kommer neste liste? ({tag} {i})\r\n",
-        i % 5,
-        i % 3
-    )
-    .into_bytes()
-}
-
-/// Every sent outbox row's Message-ID is in its recipient's INBOX exactly once, and no
-/// row is left unsent. Returns the number of replies counted.
-fn assert_replies_exactly_once(rig: &Rig, snap: &Snapshot) -> usize {
-    // Postfix hands replies to Dovecot a moment after accepting them: wait for the last.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let problems = reply_problems(rig, snap);
-        if problems.is_empty() {
-            return snap.outbox.len();
-        }
-        let still_arriving = problems.iter().all(|p| p.ends_with("delivered 0 times"));
-        if !still_arriving || Instant::now() > deadline {
-            panic!("replies: {problems:#?}");
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-}
-
-fn reply_problems(rig: &Rig, snap: &Snapshot) -> Vec<String> {
-    let mut by_rcpt: HashMap<&str, HashMap<String, usize>> = HashMap::new();
-    let mut problems = Vec::new();
-    for (id, to, mid, state) in &snap.outbox {
-        if state != "sent" {
-            problems.push(format!("outbox {id}: {state}, not sent"));
-            continue;
-        }
-        let ids = by_rcpt
-            .entry(to.as_str())
-            .or_insert_with(|| rig.message_ids(to, "INBOX"));
-        match ids.get(mid).copied().unwrap_or(0) {
-            1 => {}
-            n => problems.push(format!("outbox {id}: delivered {n} times")),
-        }
-    }
-    problems
-}
-
-fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + limit;
-    while Instant::now() < end {
-        if done() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    done()
-}
-
-fn stop(child: &mut Child) {
-    terminate(child.id());
-    let end = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < end {
-        if let Ok(Some(_)) = child.try_wait() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-}
-
-fn corpus_mails() -> Vec<PathBuf> {
-    let dir = common::shared_dir().join("corpus/mail");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok().map(|e| e.path().join("message.eml")))
-                .collect()
-        })
-        .unwrap_or_default();
-    v.retain(|p| p.is_file());
-    v.sort();
-    v
-}
+use trekkpost::store::Store;
 
 #[test]
 fn corpus_through_imaps_and_starttls_smtp_gets_one_outcome_each_and_replies_once() {
@@ -729,11 +217,11 @@ fn a_refused_reply_becomes_a_dead_letter_for_staff() {
     assert_eq!(status["sink"]["connected"], true, "{status}");
     let flags = block(async {
         let store = open_store(&url).await;
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM flags WHERE status = 'open'")
-            .fetch_one(store.pool())
-            .await
-            .expect("flags");
-        n
+        number(
+            &store,
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM flags WHERE status = 'open'",
+        )
+        .await
     });
     assert!(flags >= 1, "the dead letter is flagged for staff");
 }
@@ -808,47 +296,157 @@ fn a_uidvalidity_change_reprocesses_nothing() {
     );
     assert_eq!(rig.count(&install.user, "INBOX"), 0, "filed again");
     let state = block(async {
-        let store = SqliteStore::open(&url).await.expect("store");
+        let store = open_store(&url).await;
         store.imap_state("INBOX").await.expect("state")
     });
     assert_eq!(state.map(|s| u64::from(s.0)), Some(old + 1000));
 }
 
 #[test]
-fn a_mail_over_the_size_limit_is_not_read_but_gets_one_outcome_and_goes_to_failed() {
+fn a_mail_over_the_size_limit_is_not_read_but_quarantined_with_a_reply_and_goes_to_failed() {
     let Some(rig) = rig() else { return };
     let mut install = Install::new(&rig, "big", ImapMode::Tls, SmtpMode::Starttls);
-    install.set("TREKKPOST__IMAP__MAX_MESSAGE_BYTES", "4000");
+    const LIMIT: usize = 1_048_576;
+    install.set("TREKKPOST__IMAP__MAX_MESSAGE_BYTES", &LIMIT.to_string());
     let url = install.db_url();
-    let mut big = question_eml("big", 0);
-    big.extend(std::iter::repeat_n(b'x', 8000));
-    big.extend_from_slice(b"\r\n");
+    // A question of 1.5 MB, an out-of-office of 1.2 MB (never answered), a small question.
+    let big = padded(question_eml("big", 0), LIMIT * 3 / 2);
+    let auto = padded(
+        format!(
+            "From: Kari Lønn <lonn1@employer1.example>\r\nTo: {}\r\n\
+             Subject: Automatisk svar: Spørsmål\r\nMessage-ID: <oof-big@employer.example>\r\n\
+             Auto-Submitted: auto-replied\r\nDate: Fri, 27 Nov 2026 08:00:00 +0100\r\n\
+             Content-Type: text/plain; charset=utf-8\r\n\r\nJeg er på ferie.\r\n",
+            install.user
+        )
+        .into_bytes(),
+        LIMIT + LIMIT / 5,
+    );
     rig.save(&install.user, "INBOX", &big);
+    rig.save(&install.user, "INBOX", &auto);
     rig.save(&install.user, "INBOX", &question_eml("big", 1));
     install.run_ok(&["run", "--once"]);
     let snap = snapshot(&url);
-    assert_eq!(snap.messages, 2);
-    assert_eq!(snap.done, 2, "the big mail has its outcome too");
+    assert_eq!(snap.messages, 3);
+    assert_eq!(snap.done, 3, "the big mails have their outcome too");
     assert_eq!(rig.count(&install.user, "INBOX"), 0);
-    assert_eq!(rig.count(&install.user, "Failed"), 1);
-    assert_eq!(rig.count(&install.user, "Processed"), 1);
-    let notes = block(async {
+    let failed = rig.message_ids(&install.user, "Failed");
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    assert!(
+        failed.contains_key("q-big-0@employer.example")
+            && failed.contains_key("oof-big@employer.example")
+    );
+    assert_eq!(
+        rig.message_ids(&install.user, "Processed").len(),
+        1,
+        "the small mail is processed as usual"
+    );
+    // Only the header of a big mail was read and kept.
+    let kept = block(async {
         let store = open_store(&url).await;
-        let mut notes = 0;
+        let mut kept = Vec::new();
         for m in store.messages().await.expect("messages") {
-            let raw = store
-                .raw_message(m.id)
-                .await
-                .expect("raw")
-                .unwrap_or_default();
-            if String::from_utf8_lossy(&raw).contains("over the limit") {
-                assert!(raw.len() < 4000, "the big body was not read");
-                notes += 1;
+            if let Some(o) = store.oversize(m.id).await.expect("oversize") {
+                let raw = store
+                    .raw_message(m.id)
+                    .await
+                    .expect("raw")
+                    .unwrap_or_default();
+                assert!(
+                    raw.len() < 10_000,
+                    "the big body was not read: {} bytes",
+                    raw.len()
+                );
+                assert_eq!(o.limit, LIMIT as i64);
+                assert!(o.size > o.limit);
+                kept.push((m.message_id.clone().unwrap_or_default(), o.size));
             }
         }
-        notes
+        kept
     });
-    assert_eq!(notes, 1, "the big mail is stored as its header and a note");
+    assert_eq!(kept.len(), 2, "{kept:?}");
+
+    // What staff see: flagged, message_too_large, the kind the header gives.
+    let report: Vec<serde_json::Value> =
+        serde_json::from_str(&install.run_ok(&["report", "--json"])).expect("report JSON");
+    let row = |mid: &str| {
+        report
+            .iter()
+            .find(|r| r["message_id"] == mid)
+            .unwrap_or_else(|| panic!("no report row for {mid}: {report:?}"))
+    };
+    let q = row("q-big-0@employer.example");
+    assert_eq!(q["outcome"], "flagged", "{q}");
+    assert_eq!(q["flags"], serde_json::json!(["message_too_large"]), "{q}");
+    assert_eq!(q["kind"], "question", "{q}");
+    assert_eq!(q["reply_template"], "too_large", "{q}");
+    let oof = row("oof-big@employer.example");
+    assert_eq!(oof["outcome"], "flagged", "{oof}");
+    assert_eq!(
+        oof["flags"],
+        serde_json::json!(["message_too_large"]),
+        "{oof}"
+    );
+    assert_eq!(oof["kind"], "auto_reply", "{oof}");
+    assert_eq!(
+        oof["reply_template"],
+        serde_json::Value::Null,
+        "an auto-reply is never answered"
+    );
+    let small = row("q-big-1@employer.example");
+    assert_eq!(small["flags"], serde_json::json!(["question"]), "{small}");
+
+    // The sender is told, once, in their own mailbox.
+    assert_replies_exactly_once(&rig, &snap);
+    let too_large: Vec<(String, String)> = block(async {
+        let store = open_store(&url).await;
+        rows(
+            &store,
+            "SELECT to_address, message_id FROM outbox WHERE template = 'too_large'",
+        )
+        .await
+    });
+    assert_eq!(too_large.len(), 1, "one too_large reply: {too_large:?}");
+    let (to, mid) = &too_large[0];
+    assert_eq!(to, "lonn0@employer0.example");
+    let eml = rig
+        .message_text(to, "INBOX", mid)
+        .expect("the reply in the sender's mailbox");
+    let reply = mail_parser::MessageParser::default()
+        .parse(&eml)
+        .expect("the reply parses");
+    let text = reply.body_text(0).expect("a text part").into_owned();
+    let size = kept
+        .iter()
+        .find(|(m, _)| m == "q-big-0@employer.example")
+        .map(|(_, s)| *s)
+        .expect("the big question's size");
+    for needle in [
+        trekkpost::reply::format_mb(size, Some("nb")),
+        "1 MB".to_string(),
+        "ikke lest".to_string(),
+        "mindre fil".to_string(),
+        "flere e-poster".to_string(),
+    ] {
+        assert!(
+            text.contains(&needle),
+            "{needle:?} missing from the reply:\n{text}"
+        );
+    }
+    assert!(
+        reply.subject().is_some_and(|s| s.contains("for stor")),
+        "{:?}",
+        reply.subject()
+    );
+    assert_eq!(
+        reply.header_raw("Auto-Submitted").map(str::trim),
+        Some("auto-replied")
+    );
+    assert_eq!(
+        reply.in_reply_to().as_text(),
+        Some("q-big-0@employer.example"),
+        "threaded on the big mail"
+    );
 }
 
 #[test]
@@ -916,14 +514,4 @@ fn sigkill_at_random_moments_over_200_mails_gives_one_outcome_each_and_replies_o
             .count(),
         logs.matches("no copy of an interrupted send").count()
     );
-}
-
-/// SIGTERM: the daemon finishes the message in hand and stops.
-fn terminate(pid: u32) {
-    if let Ok(pid) = i32::try_from(pid) {
-        // SAFETY: kill(2) with a pid we spawned and a valid signal number touches no memory.
-        unsafe {
-            libc::kill(pid, libc::SIGTERM);
-        }
-    }
 }

@@ -23,4 +23,8 @@ pub trait Sink {
         template: &str,
         eml: &[u8],
     ) -> Result<(), SinkError>;
+
+    /// The sends of this round are done (an outbox drain ended): release what is kept
+    /// between sends, such as an open SMTP connection.
+    async fn idle(&self) {}
 }

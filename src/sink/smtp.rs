@@ -1,9 +1,16 @@
 //! Replies sent through an SMTP server (lettre on tokio, rustls).
 //!
 //! The stored `.eml` is sent as it is, so its Message-ID is the one fixed for its outbox row.
-//! Every send has its own deadline (lettre's timeout covers connecting only) and a fresh
-//! connection (lettre's pool does not notice a server that closed an idle one). Retries,
-//! back-off and dead letters are the outbox's (`pipeline::drain_outbox`).
+//! Every send has its own deadline (lettre's timeout covers connecting only), covering the
+//! connection it opens or reuses. trekkpost opens the connection itself (TCP_NODELAY, and
+//! the TLS handshake for implicit TLS) and lettre speaks SMTP over it (STARTTLS included).
+//! One connection carries the sends of an outbox drain, one
+//! SMTP transaction after another (at most `smtp.max_messages_per_connection`), and is closed
+//! when the drain ends ([`Sink::idle`]). A connection that failed in any way, or missed a
+//! deadline, is dropped, never used again; one that sat idle is checked with NOOP before it
+//! carries a reply (lettre's own pool does neither: it would put a connection cut off
+//! mid-transaction back into use, and does not notice a server that closed an idle one).
+//! Retries, back-off and dead letters are the outbox's (`pipeline::drain_outbox`).
 //!
 //! Exactly once across crashes: before the SMTP transaction the row's journal says `started`,
 //! after the server's acceptance `accepted`. A row found `accepted` was sent (the crash came
@@ -13,17 +20,76 @@
 //! when no copy has come within `in_doubt_secs` is the reply sent again.
 use super::{Sink, SinkError};
 use crate::config::{Secret, Security, SmtpSettings};
+use crate::source::imap::Conn;
 use crate::store::{Store, TransportStatus};
 use chrono::Utc;
 use lettre::address::Envelope;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
-use std::time::Duration;
+use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
+use lettre::transport::smtp::client::{
+    AsyncSmtpConnection, AsyncTokioStream, Certificate, TlsParameters,
+};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::Address;
+use rustls_pki_types::ServerName;
+use std::time::{Duration, Instant};
+use tokio::net::TcpStream;
 use tracing::{debug, warn};
 
+/// A connection idle longer than this is closed rather than reused (servers drop idle
+/// sessions after a few minutes, some much sooner).
+const MAX_IDLE: Duration = Duration::from_secs(30);
+/// A connection idle longer than this is asked NOOP before it carries a reply: a send on a
+/// connection the server has closed would fail half-way and leave the reply in doubt.
+const CHECK_AFTER_IDLE: Duration = Duration::from_secs(1);
+/// Deadline on closing a connection politely (QUIT).
+const QUIT_DEADLINE: Duration = Duration::from_secs(2);
+
+/// The connection kept between sends.
+struct Kept {
+    conn: AsyncSmtpConnection,
+    last_used: Instant,
+    /// Messages it has carried.
+    sent: u32,
+}
+
+/// Why a send failed.
+enum Failure {
+    /// No SMTP conversation came about (no connection, no TLS): certainly not taken.
+    NoConnection(String),
+    Smtp(lettre::transport::smtp::Error),
+}
+
+impl From<lettre::transport::smtp::Error> for Failure {
+    fn from(e: lettre::transport::smtp::Error) -> Self {
+        Failure::Smtp(e)
+    }
+}
+
+/// lettre talks SMTP over the connection we open ourselves (TCP_NODELAY, our TLS).
+impl AsyncTokioStream for Conn {
+    fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        match self {
+            Conn::Plain(s) => s.peer_addr(),
+            Conn::Tls(s) => s.get_ref().0.peer_addr(),
+        }
+    }
+}
+
 pub struct SmtpSink<S: Store> {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    host: String,
+    port: u16,
+    /// STARTTLS (lettre upgrades the connection after EHLO).
+    starttls: Option<TlsParameters>,
+    /// Implicit TLS: the handshake comes first, before SMTP.
+    implicit_tls: Option<(tokio_rustls::TlsConnector, ServerName<'static>)>,
+    credentials: Option<Credentials>,
+    hello: ClientId,
+    connect_timeout: Duration,
+    max_per_connection: u32,
+    /// The open connection, when a send left one; taken out while a send uses it.
+    kept: std::sync::Mutex<Option<Kept>>,
+    /// Connections opened so far (for the log and tests).
+    opened: std::sync::atomic::AtomicU64,
     /// Envelope sender: the union's mailbox.
     from: Address,
     /// Our own mailbox, when every reply is copied there.
@@ -66,24 +132,36 @@ impl<S: Store> SmtpSink<S> {
             }
             builder.build_rustls().map_err(|e| config(e.to_string()))
         };
-        let tls = match cfg.security {
-            Security::Tls => Tls::Wrapper(tls_parameters()?),
-            Security::Starttls => Tls::Required(tls_parameters()?),
-            Security::Plain => Tls::None,
+        let (starttls, implicit_tls) = match cfg.security {
+            Security::Tls => {
+                let tls = crate::source::imap::tls_config(&cfg.ca_file).map_err(config)?;
+                let server = ServerName::try_from(name.clone())
+                    .map_err(|e| config(format!("TLS name {name}: {e}")))?;
+                (None, Some((tokio_rustls::TlsConnector::from(tls), server)))
+            }
+            Security::Starttls => (Some(tls_parameters()?), None),
+            Security::Plain => (None, None),
         };
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&cfg.host)
-            .port(cfg.port)
-            .tls(tls)
-            .timeout(Some(Duration::from_secs(cfg.connect_timeout_secs.max(1))));
-        if !cfg.user.is_empty() {
+        let credentials = if cfg.user.is_empty() {
+            None
+        } else {
             let password = password.ok_or_else(|| config("the password is missing".into()))?;
-            builder = builder.credentials(Credentials::new(
+            Some(Credentials::new(
                 cfg.user.clone(),
                 password.expose().to_string(),
-            ));
-        }
+            ))
+        };
         Ok(SmtpSink {
-            transport: builder.build(),
+            host: cfg.host.clone(),
+            port: cfg.port,
+            starttls,
+            implicit_tls,
+            credentials,
+            hello: ClientId::default(),
+            connect_timeout: Duration::from_secs(cfg.connect_timeout_secs.max(1)),
+            max_per_connection: cfg.max_messages_per_connection.max(1),
+            kept: std::sync::Mutex::new(None),
+            opened: std::sync::atomic::AtomicU64::new(0),
             copy_to: cfg.copy_to_self.then(|| from.clone()),
             from,
             send_timeout: Duration::from_secs(cfg.send_timeout_secs.max(1)),
@@ -93,6 +171,96 @@ impl<S: Store> SmtpSink<S> {
             recorded: std::sync::Mutex::new(None),
             store,
         })
+    }
+
+    /// Connections opened so far.
+    pub fn connections_opened(&self) -> u64 {
+        self.opened.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// A new connection: TCP, TLS (implicit or STARTTLS), EHLO, AUTH.
+    async fn connect(&self) -> Result<Kept, Failure> {
+        let limit = self.connect_timeout;
+        let tcp =
+            match tokio::time::timeout(limit, TcpStream::connect((self.host.as_str(), self.port)))
+                .await
+            {
+                Err(_) => return Err(Failure::NoConnection("connecting timed out".into())),
+                Ok(Err(e)) => return Err(Failure::NoConnection(format!("cannot connect: {e}"))),
+                Ok(Ok(tcp)) => tcp,
+            };
+        // The end of a message (`.`) is written after its body: without NODELAY it waits for
+        // the server's delayed acknowledgement, some 40 ms a reply.
+        let _ = tcp.set_nodelay(true);
+        let stream = match &self.implicit_tls {
+            Some((connector, server)) => {
+                match tokio::time::timeout(limit, connector.connect(server.clone(), tcp)).await {
+                    Err(_) => return Err(Failure::NoConnection("TLS handshake timed out".into())),
+                    Ok(Err(e)) => return Err(Failure::NoConnection(format!("TLS: {e}"))),
+                    Ok(Ok(tls)) => Conn::Tls(Box::new(tls)),
+                }
+            }
+            None => Conn::Plain(tcp),
+        };
+        let mut conn =
+            AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello).await?;
+        if let Some(p) = &self.starttls {
+            conn.starttls(p.clone(), &self.hello).await?;
+        }
+        if let Some(credentials) = &self.credentials {
+            conn.auth(DEFAULT_MECHANISMS, credentials).await?;
+        }
+        let n = self
+            .opened
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        debug!(connections = n, "SMTP connection opened");
+        Ok(Kept {
+            conn,
+            last_used: Instant::now(),
+            sent: 0,
+        })
+    }
+
+    fn take_kept(&self) -> Option<Kept> {
+        self.kept.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
+    /// Keep a connection that just carried a reply for the next send (an extra one, from
+    /// sends running side by side, is simply dropped).
+    fn put_kept(&self, kept: Kept) {
+        let mut slot = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_none() {
+            *slot = Some(kept);
+        }
+    }
+
+    /// A connection fit to carry the next reply: the kept one when it is fresh and still
+    /// answers, else a new one.
+    async fn usable(&self, kept: Option<Kept>) -> Result<Kept, Failure> {
+        if let Some(mut k) = kept {
+            let idle = k.last_used.elapsed();
+            if k.sent < self.max_per_connection && idle < MAX_IDLE {
+                if idle < CHECK_AFTER_IDLE || k.conn.test_connected().await {
+                    return Ok(k);
+                }
+                debug!("kept SMTP connection no longer answers: reconnecting");
+            }
+            k.conn.abort().await;
+        }
+        self.connect().await
+    }
+
+    /// One SMTP transaction, on a kept or new connection; the connection is kept again only
+    /// when the transaction succeeded.
+    async fn transact(&self, envelope: &Envelope, eml: &[u8]) -> Result<(), Failure> {
+        let mut k = self.usable(self.take_kept()).await?;
+        // On failure lettre aborts the connection; it is dropped here either way.
+        k.conn.send(envelope, eml).await?;
+        k.sent += 1;
+        k.last_used = Instant::now();
+        self.put_kept(k);
+        Ok(())
     }
 
     fn is_down(&self) -> bool {
@@ -212,8 +380,9 @@ impl<S: Store> Sink for SmtpSink<S> {
             .smtp_journal_started(outbox_id)
             .await
             .map_err(temporary)?;
-        let sent =
-            tokio::time::timeout(self.send_timeout, self.transport.send_raw(&envelope, eml)).await;
+        // The deadline covers connecting (or checking the kept connection) and the whole
+        // transaction; a connection that misses it is dropped with the future.
+        let sent = tokio::time::timeout(self.send_timeout, self.transact(&envelope, eml)).await;
         match sent {
             Err(_) => {
                 self.mark_down(true);
@@ -223,7 +392,18 @@ impl<S: Store> Sink for SmtpSink<S> {
                     self.send_timeout.as_secs()
                 )))
             }
-            Ok(Err(e)) => {
+            Ok(Err(Failure::NoConnection(text))) => {
+                // No SMTP conversation: certainly not taken, a plain retry later.
+                self.store
+                    .smtp_journal_clear(outbox_id)
+                    .await
+                    .map_err(temporary)?;
+                self.mark_down(true);
+                let text = scrub(&text);
+                self.record(false, Some(text.clone())).await;
+                Err(SinkError::Temporary(text))
+            }
+            Ok(Err(Failure::Smtp(e))) => {
                 if not_accepted(&e) {
                     // Certainly not taken: the next attempt is a plain retry, not in doubt.
                     self.store
@@ -242,7 +422,7 @@ impl<S: Store> Sink for SmtpSink<S> {
                     Err(SinkError::Temporary(text))
                 }
             }
-            Ok(Ok(_)) => {
+            Ok(Ok(())) => {
                 self.mark_down(false);
                 self.store
                     .smtp_journal_accepted(outbox_id)
@@ -251,6 +431,20 @@ impl<S: Store> Sink for SmtpSink<S> {
                 self.record(true, None).await;
                 Ok(())
             }
+        }
+    }
+
+    async fn idle(&self) {
+        self.close().await;
+    }
+}
+
+impl<S: Store> SmtpSink<S> {
+    /// Close the kept connection politely (QUIT), e.g. when the outbox drain is over.
+    pub async fn close(&self) {
+        if let Some(mut k) = self.take_kept() {
+            let _ = tokio::time::timeout(QUIT_DEADLINE, k.conn.quit()).await;
+            debug!(carried = k.sent, "SMTP connection closed");
         }
     }
 }

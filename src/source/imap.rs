@@ -9,10 +9,9 @@
 //! one is dropped and reopened with exponential back-off and jitter.
 use super::{Incoming, Source, SourceError};
 use crate::config::{ImapAuth, ImapSettings, Secret, Security};
-use crate::store::{Store, TransportStatus};
+use crate::store::{Oversize, Store, TransportStatus};
 use async_imap::{Client, Session};
 use chrono::Utc;
-use futures_util::TryStreamExt;
 use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
@@ -161,6 +160,9 @@ pub struct ImapSource<S: Store> {
     unfiled: usize,
     /// Mails in the inbox as far as this session knows (for `status`).
     waiting: usize,
+    /// How long a claim to file a mail lasts (`daemon.lease_secs` plus a command's deadline):
+    /// several daemons on one mailbox never move the same mail at once.
+    filing_claim: chrono::Duration,
 }
 
 fn source_name(uid_validity: u32, uid: u32) -> String {
@@ -174,11 +176,14 @@ fn parse_source_name(name: &str) -> Option<(u32, u32)> {
 }
 
 impl<S: Store> ImapSource<S> {
+    /// `lease_secs`: `daemon.lease_secs`, how long a daemon's claims last.
     pub fn new(
         cfg: &ImapSettings,
         password: Secret,
         store: S,
+        lease_secs: i64,
     ) -> Result<ImapSource<S>, SourceError> {
+        let command = i64::try_from(cfg.command_timeout_secs).unwrap_or(i64::MAX / 2);
         let tls = tls_config(&cfg.ca_file).map_err(SourceError::Config)?;
         Ok(ImapSource {
             cfg: cfg.clone(),
@@ -193,6 +198,9 @@ impl<S: Store> ImapSource<S> {
             copies: 0,
             unfiled: 0,
             waiting: 0,
+            filing_claim: chrono::Duration::seconds(
+                lease_secs.max(1).saturating_add(command.max(1)),
+            ),
         })
     }
 
@@ -361,7 +369,7 @@ impl<S: Store> ImapSource<S> {
         if exists > 0 {
             let listing = deadline(limit, "FETCH (list)", async {
                 let stream = session.uid_fetch("1:*", "(UID RFC822.SIZE FLAGS)").await?;
-                stream.try_collect::<Vec<_>>().await
+                collect_present(stream).await
             })
             .await?;
             for f in &listing {
@@ -385,24 +393,37 @@ impl<S: Store> ImapSource<S> {
         if !small.is_empty() {
             let set: Vec<String> = small.iter().map(|(u, _)| u.to_string()).collect();
             let session = self.session().await?;
-            let fetched = deadline(limit, "FETCH (bodies)", async {
+            let (fetched, complete) = deadline(limit, "FETCH (bodies)", async {
                 let stream = session
                     .uid_fetch(set.join(","), "(UID INTERNALDATE BODY.PEEK[])")
                     .await?;
-                stream.try_collect::<Vec<_>>().await
+                collect_answer(stream).await
             })
             .await?;
             drain_unsolicited(session);
+            // Another daemon filed some of these meanwhile: what came for them may be empty
+            // (never to be stored as a message). Fetch again, on the mailbox as it is now.
+            let fetched = if complete {
+                fetched
+            } else {
+                self.more = true;
+                Vec::new()
+            };
             for f in fetched {
                 let (Some(uid), Some(body)) = (f.uid, f.body()) else {
                     continue;
                 };
+                if body.is_empty() {
+                    continue;
+                }
                 let arrival = f.internal_date().map(|d| d.with_timezone(&Utc));
                 let bytes = body.to_vec();
                 let name = source_name(validity, uid);
                 last_uid = last_uid.max(uid);
-                if self.own_copy(&bytes).await? {
-                    self.file(uid, validity, &self.sent_folder()).await?;
+                if let Some(mid) = self.own_copy(&bytes).await? {
+                    let folder = self.sent_folder();
+                    self.file_once(&format!("copy:{mid}"), uid, validity, &folder)
+                        .await?;
                     self.copies += 1;
                     continue;
                 }
@@ -474,24 +495,51 @@ impl<S: Store> ImapSource<S> {
     }
 
     /// A copy of one of our own replies (see `smtp.copy_to_self`): it proves the server took
-    /// that reply, and it is filed, never processed.
-    async fn own_copy(&self, bytes: &[u8]) -> Result<bool, SourceError> {
+    /// that reply, and it is filed, never processed. Returns its Message-ID when it is one.
+    async fn own_copy(&self, bytes: &[u8]) -> Result<Option<String>, SourceError> {
         let Some(mid) = header_message_id(bytes) else {
-            return Ok(false);
+            return Ok(None);
         };
         match self.store.outbox_id_by_message_id(&mid).await? {
             Some(outbox_id) => {
                 self.store.smtp_journal_accepted(outbox_id).await?;
                 debug!(outbox_id, "copy of a sent reply filed");
-                Ok(true)
+                Ok(Some(mid))
             }
-            None => Ok(false),
+            None => Ok(None),
         }
     }
 
-    /// A message over the size limit is not read: its header and a note are stored in its
-    /// place (so it gets an outcome and its sender an answer), and it is filed in the failed
-    /// folder.
+    /// File a mail unless another daemon on this mailbox is filing it right now (it will, or
+    /// its claim runs out and a later fetch finds the mail again): two daemons moving one
+    /// mail at once may leave two copies of it in the folder.
+    async fn file_once(
+        &mut self,
+        key: &str,
+        uid: u32,
+        validity: u32,
+        folder: &str,
+    ) -> Result<(), SourceError> {
+        let owner = crate::pipeline::lease_owner();
+        let now = Utc::now();
+        if !self
+            .store
+            .claim_filing(key, owner, now, now + self.filing_claim)
+            .await?
+        {
+            debug!(key, "another daemon is filing this mail");
+            return Ok(());
+        }
+        self.file(uid, validity, folder).await?;
+        // Filed (or gone already): should it come back, it is filed again at once.
+        self.store.release_filing(key, owner).await?;
+        Ok(())
+    }
+
+    /// A message over the size limit is not read: its header and a note for staff are stored
+    /// in its place, marked in the store as over the limit (the pipeline then quarantines it:
+    /// flagged for staff, the sender told), and it is filed in the failed folder once that
+    /// outcome is committed.
     /// Returns whether it was filed (its outcome was committed before).
     async fn quarantine(
         &mut self,
@@ -501,19 +549,24 @@ impl<S: Store> ImapSource<S> {
     ) -> Result<bool, SourceError> {
         let limit = self.limit();
         let session = self.session().await?;
-        let fetched = deadline(limit, "FETCH (header)", async {
+        let (fetched, complete) = deadline(limit, "FETCH (header)", async {
             let stream = session
                 .uid_fetch(uid.to_string(), "(UID INTERNALDATE BODY.PEEK[HEADER])")
                 .await?;
-            stream.try_collect::<Vec<_>>().await
+            collect_answer(stream).await
         })
         .await?;
         drain_unsolicited(session);
-        let Some(f) = fetched.into_iter().find(|f| f.uid == Some(uid)) else {
-            // Gone meanwhile (another client took it).
+        let header = fetched
+            .iter()
+            .find(|f| f.uid == Some(uid))
+            .and_then(|f| f.header())
+            .filter(|h| !h.is_empty() && complete);
+        let (Some(header), Some(f)) = (header, fetched.iter().find(|f| f.uid == Some(uid))) else {
+            // Gone meanwhile (another client filed it).
             return Ok(true);
         };
-        let header = f.header().map(<[u8]>::to_vec).unwrap_or_default();
+        let header = header.to_vec();
         let arrival = f.internal_date().map(|d| d.with_timezone(&Utc));
         let name = source_name(validity, uid);
         let mut bytes = header;
@@ -526,20 +579,25 @@ impl<S: Store> ImapSource<S> {
             .as_bytes(),
         );
         let message_id = header_message_id(&bytes);
+        let oversize = Oversize {
+            size: i64::from(size),
+            limit: i64::from(self.cfg.max_message_bytes),
+        };
         let stored = self
             .store
-            .store_raw(&name, &bytes, message_id.as_deref(), arrival)
+            .store_oversize(&name, &bytes, message_id.as_deref(), arrival, oversize)
             .await?;
         if stored.done {
-            // Its outcome (staff's, from the header) is committed: file it away.
-            self.file(uid, validity, &self.cfg.failed_folder.clone())
-                .await?;
+            // Its outcome (from the header) is committed: file it away.
+            let key = format!("message:{}", crate::store::sqlite::sha256_hex(&bytes));
+            let folder = self.cfg.failed_folder.clone();
+            self.file_once(&key, uid, validity, &folder).await?;
         } else {
             // The pipeline gives the stored header its outcome in this pass; the next
             // fetch files the message.
-            warn!(
+            info!(
                 message = stored.id,
-                size, "message over the size limit quarantined"
+                size, "message over the size limit stored as its header"
             );
         }
         Ok(stored.done)
@@ -556,30 +614,38 @@ impl<S: Store> ImapSource<S> {
         }
         let session = self.session().await?;
         let uid_s = uid.to_string();
-        if caps.mv {
-            deadline(limit, "MOVE", session.uid_mv(&uid_s, folder)).await?;
+        // Gone already: another client (another daemon on this mailbox) filed it between
+        // this session's view and now.
+        let gone = if caps.mv {
+            expunged(limit, "MOVE", session.uid_mv(&uid_s, folder)).await?
         } else {
-            deadline(limit, "COPY", session.uid_copy(&uid_s, folder)).await?;
-            deadline(limit, "STORE", async {
-                let stream = session
-                    .uid_store(&uid_s, "+FLAGS.SILENT (\\Deleted)")
+            let gone = expunged(limit, "COPY", session.uid_copy(&uid_s, folder)).await?;
+            if !gone {
+                deadline(limit, "STORE", async {
+                    let stream = session
+                        .uid_store(&uid_s, "+FLAGS.SILENT (\\Deleted)")
+                        .await?;
+                    collect_present(stream).await
+                })
+                .await?;
+                if caps.uidplus {
+                    deadline(limit, "UID EXPUNGE", async {
+                        let stream = session.uid_expunge(&uid_s).await?;
+                        collect_present(stream).await
+                    })
                     .await?;
-                stream.try_collect::<Vec<_>>().await
-            })
-            .await?;
-            if caps.uidplus {
-                deadline(limit, "UID EXPUNGE", async {
-                    let stream = session.uid_expunge(&uid_s).await?;
-                    stream.try_collect::<Vec<_>>().await
-                })
-                .await?;
-            } else {
-                deadline(limit, "EXPUNGE", async {
-                    let stream = session.expunge().await?;
-                    stream.try_collect::<Vec<_>>().await
-                })
-                .await?;
+                } else {
+                    deadline(limit, "EXPUNGE", async {
+                        let stream = session.expunge().await?;
+                        collect_present(stream).await
+                    })
+                    .await?;
+                }
             }
+            gone
+        };
+        if gone {
+            debug!(uid, folder, "already filed by another client");
         }
         drain_unsolicited(session);
         self.waiting = self.waiting.saturating_sub(1);
@@ -669,7 +735,11 @@ impl<S: Store> Source for ImapSource<S> {
             return Ok(());
         };
         let folder = self.cfg.processed_folder.clone();
-        match self.file(uid, validity, &folder).await {
+        let key = format!(
+            "message:{}",
+            crate::store::sqlite::sha256_hex(&incoming.bytes)
+        );
+        match self.file_once(&key, uid, validity, &folder).await {
             Ok(()) => Ok(()),
             Err(e) => Err(self.failed(e).await),
         }
@@ -688,6 +758,59 @@ async fn greeting(client: &mut Client<Conn>, limit: Duration) -> Result<(), Sour
             detail: "connection closed".into(),
         }),
         Ok(Ok(Some(_))) => Ok(()),
+    }
+}
+
+/// Another client (another daemon on the same mailbox) expunged a message this session still
+/// sees: the server answers NO [EXPUNGEISSUED] (RFC 5530). The session is fine.
+fn expunged_meanwhile(e: &async_imap::error::Error) -> bool {
+    matches!(e, async_imap::error::Error::No(text) if text.contains("EXPUNGEISSUED"))
+}
+
+/// The items of a FETCH or STORE answer. A NO [EXPUNGEISSUED] at its end (some of the
+/// messages asked for were expunged by another client meanwhile) keeps the items that came,
+/// and says so: the items of the expunged messages may then be empty.
+async fn collect_answer<T>(
+    stream: impl futures_util::Stream<Item = Result<T, async_imap::error::Error>>,
+) -> Result<(Vec<T>, bool), async_imap::error::Error> {
+    use futures_util::StreamExt;
+    let mut stream = std::pin::pin!(stream);
+    let mut out = Vec::new();
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(v) => out.push(v),
+            Err(e) if expunged_meanwhile(&e) => {
+                debug!("some messages were expunged by another client meanwhile");
+                return Ok((out, false));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((out, true))
+}
+
+/// As [`collect_answer`], for answers whose items do not matter once a message is gone.
+async fn collect_present<T>(
+    stream: impl futures_util::Stream<Item = Result<T, async_imap::error::Error>>,
+) -> Result<Vec<T>, async_imap::error::Error> {
+    Ok(collect_answer(stream).await?.0)
+}
+
+/// Run a command that files a message under the deadline; true when the message was gone
+/// already (expunged by another client meanwhile).
+async fn expunged(
+    limit: Duration,
+    what: &'static str,
+    fut: impl Future<Output = Result<(), async_imap::error::Error>>,
+) -> Result<bool, SourceError> {
+    match tokio::time::timeout(limit, fut).await {
+        Err(_) => Err(SourceError::Timeout(what)),
+        Ok(Err(e)) if expunged_meanwhile(&e) => Ok(true),
+        Ok(Err(e)) => Err(SourceError::Imap {
+            what,
+            detail: e.to_string(),
+        }),
+        Ok(Ok(())) => Ok(false),
     }
 }
 

@@ -47,11 +47,20 @@ pub fn redacted_url(url: &str) -> String {
 }
 
 impl AnyStore {
-    /// Open (and migrate) the database a `sqlite:` or `postgres://` URL names.
+    /// Open (and migrate) the database a `sqlite:` or `postgres://` URL names, with the
+    /// default pool size.
     pub async fn open(url: &str) -> Result<AnyStore> {
+        Self::open_with(url, postgres::DEFAULT_MAX_CONNECTIONS).await
+    }
+
+    /// Open (and migrate) with at most `max_connections` to PostgreSQL
+    /// (`database.max_connections`; SQLite keeps its own small pool).
+    pub async fn open_with(url: &str, max_connections: u32) -> Result<AnyStore> {
         match Backend::of_url(url) {
             Some(Backend::Sqlite) => Ok(AnyStore::Sqlite(SqliteStore::open(url).await?)),
-            Some(Backend::Postgres) => Ok(AnyStore::Postgres(PostgresStore::open(url).await?)),
+            Some(Backend::Postgres) => Ok(AnyStore::Postgres(
+                PostgresStore::open_with(url, max_connections).await?,
+            )),
             None => Err(StoreError::Corrupt(
                 "the database URL must start with sqlite: or postgres://".to_string(),
             )),
@@ -104,6 +113,15 @@ delegate! {
         message_id: Option<&str>,
         arrival: Option<DateTime<Utc>>,
     ) -> Result<Stored>;
+    async fn store_oversize(
+        &self,
+        source: &str,
+        header: &[u8],
+        message_id: Option<&str>,
+        arrival: Option<DateTime<Utc>>,
+        oversize: Oversize,
+    ) -> Result<Stored>;
+    async fn oversize(&self, id: i64) -> Result<Option<Oversize>>;
     async fn unprocessed_messages(&self) -> Result<Vec<i64>>;
     async fn raw_message(&self, id: i64) -> Result<Option<Vec<u8>>>;
     async fn message(&self, id: i64) -> Result<Option<MessageRow>>;
@@ -243,6 +261,26 @@ delegate! {
         until: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<OutboxRow>>;
+    async fn claim_filing(
+        &self,
+        key: &str,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool>;
+    async fn release_filing(&self, key: &str, owner: &str) -> Result<()>;
+    async fn renew_message_leases(
+        &self,
+        owner: &str,
+        ids: &[i64],
+        until: DateTime<Utc>,
+    ) -> Result<Vec<i64>>;
+    async fn renew_outbox_leases(
+        &self,
+        owner: &str,
+        ids: &[i64],
+        until: DateTime<Utc>,
+    ) -> Result<Vec<i64>>;
 }
 
 #[cfg(test)]

@@ -56,6 +56,7 @@ const ORDER: &[&str] = &[
     "imap_state",
     "smtp_journal",
     "transport_status",
+    "filing_claims",
     // Last: a hold makes the outbox trigger hold rows inserted after it.
     "rerun_holds",
 ];

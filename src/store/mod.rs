@@ -29,6 +29,28 @@ pub enum StoreError {
     /// What an outcome was decided on changed meanwhile (another daemon): decide again.
     #[error("changed while deciding: {0}")]
     Conflict(String),
+    /// leases: the lease on a message or outbox row is no longer this daemon's (it ran out
+    /// and another daemon took the work over): nothing of this daemon's work was written.
+    #[error("lease lost: {0}")]
+    LeaseLost(String),
+}
+
+impl StoreError {
+    /// SQLite refused a write because another connection wrote meanwhile (busy, or a read
+    /// snapshot gone stale): nothing was written, and trying again is right.
+    pub fn is_busy(&self) -> bool {
+        match self {
+            StoreError::Db(sqlx::Error::Database(e))
+                if e.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() =>
+            {
+                // SQLITE_BUSY (5) and its extended codes, e.g. BUSY_SNAPSHOT (517).
+                e.code()
+                    .and_then(|c| c.parse::<i64>().ok())
+                    .is_some_and(|c| c & 0xff == 5)
+            }
+            _ => false,
+        }
+    }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -122,6 +144,14 @@ pub struct OutboxRow {
     pub attempts: i64,
 }
 
+/// A message over `imap.max_message_bytes`, stored as its header only: how big it was and
+/// the limit in force when it was fetched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Oversize {
+    pub size: i64,
+    pub limit: i64,
+}
+
 /// The result of storing a raw message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stored {
@@ -199,6 +229,10 @@ pub struct OutcomeWrite {
     pub bounced_outbox_message_id: Option<String>,
     pub undeliverable: Vec<String>,
     pub audit: Vec<(String, String)>,
+    /// leases: commit only while this owner holds the message's lease; otherwise nothing is
+    /// written and the commit fails with [`StoreError::LeaseLost`]. None: no lease check
+    /// (staff re-runs, tests).
+    pub lease_owner: Option<String>,
 }
 
 /// What an import did.
@@ -293,6 +327,18 @@ pub trait Store {
         message_id: Option<&str>,
         arrival: Option<DateTime<Utc>>,
     ) -> Result<Stored>;
+    /// Keep a message over the size limit: its header (content-addressed like any message)
+    /// and, in the same transaction, the marks that make the pipeline quarantine it.
+    async fn store_oversize(
+        &self,
+        source: &str,
+        header: &[u8],
+        message_id: Option<&str>,
+        arrival: Option<DateTime<Utc>>,
+        oversize: Oversize,
+    ) -> Result<Stored>;
+    /// The size marks of a message stored by `store_oversize` (None for any other).
+    async fn oversize(&self, id: i64) -> Result<Option<Oversize>>;
     /// Messages stored but without an outcome (a crash came between).
     async fn unprocessed_messages(&self) -> Result<Vec<i64>>;
     async fn raw_message(&self, id: i64) -> Result<Option<Vec<u8>>>;
@@ -482,6 +528,35 @@ pub trait Store {
         until: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<OutboxRow>>;
+    /// Claim the filing of a mail out of the inbox (`key`: what it is) for `owner` until
+    /// `until`: true when nobody else holds it (never claimed, run out before `now`, or
+    /// `owner`'s already). Two daemons never move the same mail at once.
+    async fn claim_filing(
+        &self,
+        key: &str,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// The mail was filed: let the claim go (should the mail come back, e.g. copied into
+    /// the inbox again, it is filed again at once).
+    async fn release_filing(&self, key: &str, owner: &str) -> Result<()>;
+    /// Extend to `until` the leases `owner` still holds on these messages (still without an
+    /// outcome). Returns the ids renewed; a missing one was taken over or finished.
+    async fn renew_message_leases(
+        &self,
+        owner: &str,
+        ids: &[i64],
+        until: DateTime<Utc>,
+    ) -> Result<Vec<i64>>;
+    /// Extend to `until` the leases `owner` still holds on these outbox rows (still
+    /// pending). Returns the ids renewed.
+    async fn renew_outbox_leases(
+        &self,
+        owner: &str,
+        ids: &[i64],
+        until: DateTime<Utc>,
+    ) -> Result<Vec<i64>>;
 }
 
 // web: records of the staff triage UI (SPEC §8).

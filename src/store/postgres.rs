@@ -35,15 +35,23 @@ fn sha256_hex(bytes: &[u8]) -> String {
     super::sqlite::sha256_hex(bytes)
 }
 
+/// The pool size when the configuration does not say (`database.max_connections`).
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
+
 impl PostgresStore {
-    /// Connect and migrate (the database must exist).
+    /// Connect and migrate (the database must exist), with the default pool size.
     pub async fn open(url: &str) -> Result<PostgresStore> {
+        Self::open_with(url, DEFAULT_MAX_CONNECTIONS).await
+    }
+
+    /// Connect and migrate, keeping at most `max_connections` open.
+    pub async fn open_with(url: &str, max_connections: u32) -> Result<PostgresStore> {
         let options = PgConnectOptions::from_str(url)?;
         // One plain connection first: a wrong host or password is reported as such at once,
         // not as a pool timeout half a minute later.
         PgConnection::connect_with(&options).await?.close().await?;
         let pool = PgPoolOptions::new()
-            .max_connections(4)
+            .max_connections(max_connections.max(1))
             .acquire_timeout(std::time::Duration::from_secs(30))
             .connect_with(options)
             .await?;
@@ -671,6 +679,69 @@ impl Store for PostgresStore {
         })
     }
 
+    async fn store_oversize(
+        &self,
+        source: &str,
+        header: &[u8],
+        message_id: Option<&str>,
+        arrival: Option<DateTime<Utc>>,
+        oversize: Oversize,
+    ) -> Result<Stored> {
+        let sha = sha256_hex(header);
+        // As `store_raw`: insert-or-nothing on the unique hash, then read whichever row won.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO raw_messages (sha256, bytes) VALUES ($1, $2) ON CONFLICT(sha256) DO NOTHING",
+        )
+        .bind(&sha)
+        .bind(header)
+        .execute(&mut *tx)
+        .await?;
+        let inserted: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO messages (sha256, message_id, source, arrival, stored_at, state, oversize_bytes, oversize_limit)
+             VALUES ($1, $2, $3, $4, $5, 'stored', $6, $7)
+             ON CONFLICT(sha256) DO NOTHING RETURNING id",
+        )
+        .bind(&sha)
+        .bind(message_id)
+        .bind(source)
+        .bind(arrival.map(|a| a.to_rfc3339()))
+        .bind(now())
+        .bind(oversize.size)
+        .bind(oversize.limit)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(id) = inserted {
+            tx.commit().await?;
+            return Ok(Stored { id, done: false });
+        }
+        let row = sqlx::query("SELECT id, state FROM messages WHERE sha256 = $1")
+            .bind(&sha)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let state: String = row.try_get("state")?;
+        Ok(Stored {
+            id: row.try_get("id")?,
+            done: state == "done",
+        })
+    }
+
+    async fn oversize(&self, id: i64) -> Result<Option<Oversize>> {
+        let row: Option<(Option<i64>, Option<i64>)> =
+            sqlx::query_as("SELECT oversize_bytes, oversize_limit FROM messages WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(match row {
+            Some((Some(size), limit)) => Some(Oversize {
+                size,
+                limit: limit.unwrap_or(0),
+            }),
+            _ => None,
+        })
+    }
+
     async fn unprocessed_messages(&self) -> Result<Vec<i64>> {
         Ok(
             sqlx::query_scalar("SELECT id FROM messages WHERE state = 'stored' ORDER BY id")
@@ -1002,10 +1073,11 @@ impl Store for PostgresStore {
                 .execute(&mut *tx)
                 .await?;
         }
+        // leases: only while the lease is still ours (when the caller holds one).
         let updated = sqlx::query(
             "UPDATE messages SET state = 'done', from_address = $1, subject = $2, conversation_id = $3, kind = $4, lang = $5,
                outcome = $6, list_number = $7, reply_template = $8, access_request_id = $9, report_json = $10, processed_at = $11
-             WHERE id = $12 AND state = 'stored'",
+             WHERE id = $12 AND state = 'stored' AND ($13::TEXT IS NULL OR lease_owner = $13)",
         )
         .bind(&w.from_address)
         .bind(&w.subject)
@@ -1019,11 +1091,18 @@ impl Store for PostgresStore {
         .bind(&w.report_json)
         .bind(&at)
         .bind(message)
+        .bind(&w.lease_owner)
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() != 1 {
-            // Someone else committed it first: keep theirs, write nothing of ours.
+            // Someone else committed it first (keep theirs), or took the lease over: write
+            // nothing of ours.
             tx.rollback().await?;
+            if let Some(owner) = &w.lease_owner {
+                return Err(StoreError::LeaseLost(format!(
+                    "message {message} is no longer leased to {owner}"
+                )));
+            }
             return Ok(());
         }
         tx.commit().await?;
@@ -2267,6 +2346,79 @@ impl Store for PostgresStore {
             .collect::<Result<Vec<_>>>()?;
         out.sort_by_key(|r| r.id);
         Ok(out)
+    }
+
+    async fn claim_filing(
+        &self,
+        key: &str,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool> {
+        let claimed: Option<String> = sqlx::query_scalar(
+            "INSERT INTO filing_claims (key, owner, until) VALUES ($1, $2, $3)
+             ON CONFLICT(key) DO UPDATE SET owner = EXCLUDED.owner, until = EXCLUDED.until
+             WHERE filing_claims.until < $4 OR filing_claims.owner = EXCLUDED.owner
+             RETURNING key",
+        )
+        .bind(key)
+        .bind(owner)
+        .bind(until.to_rfc3339())
+        .bind(now.to_rfc3339())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(claimed.is_some())
+    }
+
+    async fn release_filing(&self, key: &str, owner: &str) -> Result<()> {
+        sqlx::query("DELETE FROM filing_claims WHERE key = $1 AND owner = $2")
+            .bind(key)
+            .bind(owner)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn renew_message_leases(
+        &self,
+        owner: &str,
+        ids: &[i64],
+        until: DateTime<Utc>,
+    ) -> Result<Vec<i64>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut renewed: Vec<i64> = sqlx::query_scalar(
+            "UPDATE messages SET lease_until = $1 WHERE lease_owner = $2 AND state = 'stored' AND id = ANY($3) RETURNING id",
+        )
+        .bind(until.to_rfc3339())
+        .bind(owner)
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?;
+        renewed.sort_unstable();
+        Ok(renewed)
+    }
+
+    async fn renew_outbox_leases(
+        &self,
+        owner: &str,
+        ids: &[i64],
+        until: DateTime<Utc>,
+    ) -> Result<Vec<i64>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut renewed: Vec<i64> = sqlx::query_scalar(
+            "UPDATE outbox SET lease_until = $1 WHERE lease_owner = $2 AND state = 'pending' AND id = ANY($3) RETURNING id",
+        )
+        .bind(until.to_rfc3339())
+        .bind(owner)
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?;
+        renewed.sort_unstable();
+        Ok(renewed)
     }
 }
 

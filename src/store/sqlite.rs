@@ -670,6 +670,66 @@ impl Store for SqliteStore {
         Ok(Stored { id, done: false })
     }
 
+    async fn store_oversize(
+        &self,
+        source: &str,
+        header: &[u8],
+        message_id: Option<&str>,
+        arrival: Option<DateTime<Utc>>,
+        oversize: Oversize,
+    ) -> Result<Stored> {
+        let sha = sha256_hex(header);
+        let mut tx = self.pool.begin().await?;
+        if let Some(row) = sqlx::query("SELECT id, state FROM messages WHERE sha256 = ?")
+            .bind(&sha)
+            .fetch_optional(&mut *tx)
+            .await?
+        {
+            let state: String = row.try_get("state")?;
+            return Ok(Stored {
+                id: row.try_get("id")?,
+                done: state == "done",
+            });
+        }
+        sqlx::query(
+            "INSERT INTO raw_messages (sha256, bytes) VALUES (?, ?) ON CONFLICT(sha256) DO NOTHING",
+        )
+        .bind(&sha)
+        .bind(header)
+        .execute(&mut *tx)
+        .await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO messages (sha256, message_id, source, arrival, stored_at, state, oversize_bytes, oversize_limit)
+             VALUES (?, ?, ?, ?, ?, 'stored', ?, ?) RETURNING id",
+        )
+        .bind(&sha)
+        .bind(message_id)
+        .bind(source)
+        .bind(arrival.map(|a| a.to_rfc3339()))
+        .bind(now())
+        .bind(oversize.size)
+        .bind(oversize.limit)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Stored { id, done: false })
+    }
+
+    async fn oversize(&self, id: i64) -> Result<Option<Oversize>> {
+        let row: Option<(Option<i64>, Option<i64>)> =
+            sqlx::query_as("SELECT oversize_bytes, oversize_limit FROM messages WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(match row {
+            Some((Some(size), limit)) => Some(Oversize {
+                size,
+                limit: limit.unwrap_or(0),
+            }),
+            _ => None,
+        })
+    }
+
     async fn unprocessed_messages(&self) -> Result<Vec<i64>> {
         Ok(
             sqlx::query_scalar("SELECT id FROM messages WHERE state = 'stored' ORDER BY id")
@@ -1003,10 +1063,11 @@ impl Store for SqliteStore {
                 .execute(&mut *tx)
                 .await?;
         }
+        // leases: only while the lease is still ours (when the caller holds one).
         let updated = sqlx::query(
             "UPDATE messages SET state = 'done', from_address = ?, subject = ?, conversation_id = ?, kind = ?, lang = ?,
                outcome = ?, list_number = ?, reply_template = ?, access_request_id = ?, report_json = ?, processed_at = ?
-             WHERE id = ? AND state = 'stored'",
+             WHERE id = ? AND state = 'stored' AND (? IS NULL OR lease_owner = ?)",
         )
         .bind(&w.from_address)
         .bind(&w.subject)
@@ -1020,11 +1081,19 @@ impl Store for SqliteStore {
         .bind(&w.report_json)
         .bind(&at)
         .bind(message)
+        .bind(&w.lease_owner)
+        .bind(&w.lease_owner)
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() != 1 {
-            // Someone else committed it first: keep theirs, write nothing of ours.
+            // Someone else committed it first (keep theirs), or took the lease over: write
+            // nothing of ours.
             tx.rollback().await?;
+            if let Some(owner) = &w.lease_owner {
+                return Err(StoreError::LeaseLost(format!(
+                    "message {message} is no longer leased to {owner}"
+                )));
+            }
             return Ok(());
         }
         tx.commit().await?;
@@ -1368,6 +1437,55 @@ impl Store for SqliteStore {
             .collect::<Result<Vec<_>>>()?;
         out.sort_by_key(|r| r.id);
         Ok(out)
+    }
+
+    async fn claim_filing(
+        &self,
+        key: &str,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool> {
+        let claimed: Option<String> = sqlx::query_scalar(
+            "INSERT INTO filing_claims (key, owner, until) VALUES (?1, ?2, ?3)
+             ON CONFLICT(key) DO UPDATE SET owner = excluded.owner, until = excluded.until
+             WHERE filing_claims.until < ?4 OR filing_claims.owner = excluded.owner
+             RETURNING key",
+        )
+        .bind(key)
+        .bind(owner)
+        .bind(until.to_rfc3339())
+        .bind(now.to_rfc3339())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(claimed.is_some())
+    }
+
+    async fn release_filing(&self, key: &str, owner: &str) -> Result<()> {
+        sqlx::query("DELETE FROM filing_claims WHERE key = ? AND owner = ?")
+            .bind(key)
+            .bind(owner)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn renew_message_leases(
+        &self,
+        owner: &str,
+        ids: &[i64],
+        until: DateTime<Utc>,
+    ) -> Result<Vec<i64>> {
+        renew_leases(&self.pool, "messages", "stored", owner, ids, until).await
+    }
+
+    async fn renew_outbox_leases(
+        &self,
+        owner: &str,
+        ids: &[i64],
+        until: DateTime<Utc>,
+    ) -> Result<Vec<i64>> {
+        renew_leases(&self.pool, "outbox", "pending", owner, ids, until).await
     }
 
     // web
@@ -2386,6 +2504,34 @@ fn outbox_info_from(r: &sqlx::sqlite::SqliteRow) -> Result<OutboxInfo> {
         created_at: created.as_deref().and_then(time),
         sent_at: sent.as_deref().and_then(time),
     })
+}
+
+/// leases: extend the leases `owner` still holds on rows of `table` in `state`.
+async fn renew_leases(
+    pool: &SqlitePool,
+    table: &'static str,
+    state: &'static str,
+    owner: &str,
+    ids: &[i64],
+    until: DateTime<Utc>,
+) -> Result<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = vec!["?"; ids.len()].join(", ");
+    // The table and state are constants of this file; only the ids vary in number.
+    let sql = format!(
+        "UPDATE {table} SET lease_until = ? WHERE lease_owner = ? AND state = '{state}' AND id IN ({marks}) RETURNING id"
+    );
+    let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(until.to_rfc3339())
+        .bind(owner);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    let mut renewed: Vec<i64> = query.fetch_all(pool).await?;
+    renewed.sort_unstable();
+    Ok(renewed)
 }
 
 async fn insert_audit(
