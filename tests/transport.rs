@@ -118,7 +118,10 @@ fn idle_picks_up_a_new_mail_within_two_seconds() {
         rig.save(&install.user, "INBOX", &question_eml("idle", i));
         let seen = wait_until(Duration::from_secs(10), || snapshot(&url).done == i + 1);
         let took = start.elapsed();
-        assert!(seen, "mail {i} was not processed");
+        if !seen {
+            stop(&mut daemon);
+            panic!("mail {i} was not processed\n{}", install.logs());
+        }
         worst = worst.max(took);
         std::thread::sleep(Duration::from_millis(500));
     }

@@ -154,6 +154,9 @@ pub struct ImapSource<S: Store> {
     failures: u32,
     /// The last fetch left messages in the inbox: fetch again without waiting.
     more: bool,
+    /// The server said (in an unsolicited EXISTS/RECENT) that mail arrived since the last
+    /// fetch began: IDLE would not announce it again, so fetch before waiting.
+    arrived: Arc<AtomicBool>,
     /// Copies of our own replies filed in this run.
     copies: usize,
     /// Quarantined messages stored by the last fetch: the next fetch files them.
@@ -195,6 +198,7 @@ impl<S: Store> ImapSource<S> {
             uid_validity: None,
             failures: 0,
             more: false,
+            arrived: Arc::new(AtomicBool::new(false)),
             copies: 0,
             unfiled: 0,
             waiting: 0,
@@ -298,7 +302,7 @@ impl<S: Store> ImapSource<S> {
             mv: caps.has_str("MOVE"),
             uidplus: caps.has_str("UIDPLUS"),
         };
-        drain_unsolicited(&session);
+        drain_unsolicited(&session, &self.arrived);
         Ok((session, caps))
     }
 
@@ -338,13 +342,16 @@ impl<S: Store> ImapSource<S> {
     }
 
     async fn fetch_inner(&mut self) -> Result<Vec<Incoming>, SourceError> {
+        let arrived = self.arrived.clone();
         let limit = self.limit();
         let mailbox = self.cfg.mailbox.clone();
         let batch = self.cfg.batch_size.max(1) as usize;
         let max_bytes = self.cfg.max_message_bytes;
         let session = self.session().await?;
         let selected = deadline(limit, "SELECT", session.select(&mailbox)).await?;
-        drain_unsolicited(session);
+        drain_unsolicited(session, &arrived);
+        // This fetch sees whatever arrived before its SELECT; later news sets it again.
+        arrived.store(false, Ordering::SeqCst);
         let validity = selected.uid_validity.unwrap_or(0);
         let exists = selected.exists;
         let known = self.store.imap_state(&mailbox).await?;
@@ -380,7 +387,7 @@ impl<S: Store> ImapSource<S> {
                     waiting.push((uid, f.size.unwrap_or(0)));
                 }
             }
-            drain_unsolicited(session);
+            drain_unsolicited(session, &arrived);
         }
         waiting.sort_unstable();
         let total = waiting.len();
@@ -400,7 +407,7 @@ impl<S: Store> ImapSource<S> {
                 collect_answer(stream).await
             })
             .await?;
-            drain_unsolicited(session);
+            drain_unsolicited(session, &arrived);
             // Another daemon filed some of these meanwhile: what came for them may be empty
             // (never to be stored as a message). Fetch again, on the mailbox as it is now.
             let fetched = if complete {
@@ -465,6 +472,7 @@ impl<S: Store> ImapSource<S> {
     /// behind other mail. Look for it by Message-ID, so the reply is known as sent before
     /// the outbox would send it again.
     async fn resolve_in_doubt(&mut self) -> Result<(), SourceError> {
+        let arrived = self.arrived.clone();
         let doubtful = self.store.smtp_in_doubt().await?;
         if doubtful.is_empty() {
             return Ok(());
@@ -477,7 +485,7 @@ impl<S: Store> ImapSource<S> {
             let session = self.session().await?;
             let query = format!("HEADER Message-ID \"<{mid}>\"");
             let found = deadline(limit, "SEARCH", session.uid_search(&query)).await?;
-            drain_unsolicited(session);
+            drain_unsolicited(session, &arrived);
             if !found.is_empty() {
                 self.store.smtp_journal_accepted(outbox_id).await?;
                 info!(outbox_id, "the copy shows an interrupted send was accepted");
@@ -547,6 +555,7 @@ impl<S: Store> ImapSource<S> {
         validity: u32,
         size: u32,
     ) -> Result<bool, SourceError> {
+        let arrived = self.arrived.clone();
         let limit = self.limit();
         let session = self.session().await?;
         let (fetched, complete) = deadline(limit, "FETCH (header)", async {
@@ -556,7 +565,7 @@ impl<S: Store> ImapSource<S> {
             collect_answer(stream).await
         })
         .await?;
-        drain_unsolicited(session);
+        drain_unsolicited(session, &arrived);
         let header = fetched
             .iter()
             .find(|f| f.uid == Some(uid))
@@ -605,6 +614,7 @@ impl<S: Store> ImapSource<S> {
 
     /// File one message: MOVE, else COPY + `\Deleted` + (UID) EXPUNGE.
     async fn file(&mut self, uid: u32, validity: u32, folder: &str) -> Result<(), SourceError> {
+        let arrived = self.arrived.clone();
         let limit = self.limit();
         let caps = self.caps;
         if self.uid_validity != Some(validity) {
@@ -647,7 +657,7 @@ impl<S: Store> ImapSource<S> {
         if gone {
             debug!(uid, folder, "already filed by another client");
         }
-        drain_unsolicited(session);
+        drain_unsolicited(session, &arrived);
         self.waiting = self.waiting.saturating_sub(1);
         Ok(())
     }
@@ -660,6 +670,13 @@ impl<S: Store> ImapSource<S> {
         at_most: Duration,
     ) -> Result<(), SourceError> {
         let poll = Duration::from_secs(self.cfg.poll_interval_secs.max(1));
+        if let Some(session) = &self.session {
+            drain_unsolicited(session, &self.arrived);
+        }
+        if self.arrived.load(Ordering::SeqCst) {
+            // Announced while we were busy (filing, copying a reply): fetch it now.
+            return Ok(());
+        }
         if !self.cfg.idle || !self.caps.idle || self.session.is_none() {
             sleep_unless_stopped(poll.min(at_most), stop).await;
             return Ok(());
@@ -815,8 +832,18 @@ async fn expunged(
 }
 
 /// The channel of unsolicited responses holds 100 entries and drops the rest: empty it.
-fn drain_unsolicited(session: &Session<Conn>) {
-    while session.unsolicited_responses.try_recv().is_ok() {}
+/// Empty the session's unsolicited responses (the channel is bounded), noting in
+/// `arrived` whether any said that mail came in.
+fn drain_unsolicited(session: &Session<Conn>, arrived: &AtomicBool) {
+    use async_imap::types::UnsolicitedResponse;
+    while let Ok(r) = session.unsolicited_responses.try_recv() {
+        if matches!(
+            r,
+            UnsolicitedResponse::Exists(_) | UnsolicitedResponse::Recent(_)
+        ) {
+            arrived.store(true, Ordering::SeqCst);
+        }
+    }
 }
 
 /// The Message-ID header (without <>), read from the header only.
