@@ -27,12 +27,19 @@ fn re(p: &str) -> Regex {
 
 static LIST_RE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:trekk)?list(?:e|en)?\s*-?\s*(?:nummer|nr|no|number|num|id)?\.?\s*[:#.]?\s*(\d{5,10})(?:\D|$)",
+        r"(?i)\b(?:trekk)?list(?:e|en)?\s*-?\s*(?:nummer|nr|no|number|num|id)?\.?\s*[:#.]?\s*(\d{3}[ \u{a0}]\d{3}|\d{5,10})(?:\D|$)",
     )
 });
 static ORG_RE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:org(?:anisasjons)?\.?\s*-?\s*(?:nr|nummer|no|number)\.?|orgnr\.?|organi[sz]ation\s*(?:number|no\.?)|foretaksnr\.?|foretaksnummer|virksomhetsn(?:r|ummer)\.?|(?:company\s*)?reg(?:istration)?\.?\s*(?:no|number|nr)\.?|org\.?\s*id)\s*[:.]?\s*((?:\d[ \u{a0}.]?){8}\d)(?:\D|$)",
+        r"(?i)\b(?:org(?:anisasjons)?\.?\s*-?\s*(?:nr|nummer|no|number)\.?|orgnr\.?|organi[sz]ation\s*(?:number|no\.?)|foretaksnr\.?|foretaksnummer|(?:company\s*)?reg(?:istration)?\.?\s*(?:no|number|nr)\.?|org\.?\s*id)\s*[:.]?\s*((?:\d[ \u{a0}.]?){8}\d)(?:\D|$)",
+    )
+});
+/// A sub-unit's number (virksomhetsnummer, bedriftsnummer): the employer's own only when
+/// no organisation number is written.
+static SUBUNIT_RE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:virksomhetsn(?:r|ummer)|bedriftsn(?:r|ummer)|underenhet)\.?\s*[:.]?\s*((?:\d[ \u{a0}.]?){8}\d)(?:\D|$)",
     )
 });
 static MVA_RE: LazyLock<Regex> =
@@ -60,6 +67,13 @@ pub fn from_text(lines: &[String]) -> ListIdentifiers {
             ids.employer_id = employer_id_in(line);
         }
     }
+    if ids.org_number.is_none() {
+        ids.org_number = lines.iter().find_map(|l| {
+            let c = SUBUNIT_RE.captures(l)?;
+            let digits: String = c[1].chars().filter(|ch| ch.is_ascii_digit()).collect();
+            (digits.len() == 9).then_some(digits)
+        });
+    }
     // Unlabelled: a nine-digit number with a valid org-number check digit.
     if ids.org_number.is_none() {
         ids.org_number = lines.iter().find_map(|l| {
@@ -69,12 +83,14 @@ pub fn from_text(lines: &[String]) -> ListIdentifiers {
             })
         });
     }
-    // Labelled periods first, then any month name with a year.
+    // Labelled periods first, then any month name with a year, then a month and a year
+    // written on lines of their own ("Måned: 11", "År: 2026").
     ids.period = lines
         .iter()
         .filter(|l| PERIOD_LABEL_RE.is_match(l))
         .find_map(|l| period_in(l, true))
-        .or_else(|| lines.iter().find_map(|l| period_in(l, false)));
+        .or_else(|| lines.iter().find_map(|l| period_in(l, false)))
+        .or_else(|| month_and_year_lines(lines));
     ids
 }
 
@@ -109,7 +125,7 @@ fn list_number_in(line: &str) -> Option<String> {
         if after.starts_with(['-', '/']) && after[1..].starts_with(|ch: char| ch.is_ascii_digit()) {
             continue;
         }
-        return Some(num.to_string());
+        return Some(num.chars().filter(char::is_ascii_digit).collect());
     }
     None
 }
@@ -118,6 +134,31 @@ fn org_number_in(line: &str) -> Option<String> {
     let c = ORG_RE.captures(line).or_else(|| MVA_RE.captures(line))?;
     let digits: String = c[1].chars().filter(|ch| ch.is_ascii_digit()).collect();
     (digits.len() == 9).then_some(digits)
+}
+
+/// "Måned: 11" (or "Måned: november") and "År: 2026" as separate labelled lines.
+fn month_and_year_lines(lines: &[String]) -> Option<String> {
+    let value_after = |line: &str, labels: &[&str]| -> Option<String> {
+        let (label, value) = line.split_once([':', '\t'])?;
+        let label = label.trim().to_lowercase();
+        labels.contains(&label.as_str()).then(|| {
+            value
+                .trim_matches(|c: char| c == ':' || c.is_whitespace())
+                .to_string()
+        })
+    };
+    let month = lines.iter().find_map(|l| {
+        let v = value_after(l, &["måned", "maned", "mnd", "month"])?;
+        v.parse::<u32>()
+            .ok()
+            .or_else(|| norwegian::month_from_name(&v))
+    })?;
+    let year = lines.iter().find_map(|l| {
+        value_after(l, &["år", "ar", "year", "årstall"])?
+            .parse::<i32>()
+            .ok()
+    })?;
+    fmt_period(year, month)
 }
 
 fn fmt_period(y: i32, m: u32) -> Option<String> {
@@ -133,12 +174,28 @@ pub fn period_in(line: &str, labelled: bool) -> Option<String> {
         })
         .filter(|t| !t.is_empty())
         .collect();
+    let year_at = |i: usize| {
+        tokens
+            .get(i)
+            .and_then(|n| n.trim_end_matches('.').parse::<i32>().ok())
+    };
     for (i, t) in tokens.iter().enumerate() {
         if let Some(m) = norwegian::month_from_name(t) {
-            if let Some(y) = tokens
-                .get(i + 1)
-                .and_then(|n| n.trim_end_matches('.').parse::<i32>().ok())
-            {
+            // "november 2026", or with a word between ("november måned 2026").
+            let filler = tokens.get(i + 1).is_some_and(|w| {
+                matches!(
+                    w.to_lowercase().as_str(),
+                    "måned" | "maned" | "month" | "år" | "of"
+                )
+            });
+            let y = year_at(i + 1).or_else(|| if filler { year_at(i + 2) } else { None });
+            if let Some(p) = y.and_then(|y| fmt_period(y, m)) {
+                return Some(p);
+            }
+        }
+        // "Lønnsperiode 11 2026": a month number and a year as two words.
+        if labelled && t.len() <= 2 {
+            if let (Ok(m), Some(y)) = (t.parse::<u32>(), year_at(i + 1)) {
                 if let Some(p) = fmt_period(y, m) {
                     return Some(p);
                 }
@@ -267,7 +324,36 @@ mod tests {
             p("Lønnsperiode: 01.10.2026-31.10.2026").as_deref(),
             Some("2026-10")
         );
+        assert_eq!(
+            p("Trekk for november måned 2026 – Fagforbundet").as_deref(),
+            Some("2026-11")
+        );
+        assert_eq!(p("Lønnsperiode 11 2026").as_deref(), Some("2026-11"));
+        assert_eq!(
+            from_text(&lines(&[
+                "Arbeidsgiver:\tGrønli",
+                "Måned:\t11",
+                "År:\t2026"
+            ]))
+            .period
+            .as_deref(),
+            Some("2026-11")
+        );
+        assert_eq!(p("Ansatte 11 2026"), None, "numbers without a period label");
+        let org = from_text(&lines(&["Virksomhetsnr.: 939885587", "Org.nr.: 921438079"]));
+        assert_eq!(
+            org.org_number.as_deref(),
+            Some("921438079"),
+            "the legal entity's"
+        );
+        let sub = from_text(&lines(&["Virksomhetsnr.: 939885587"]));
+        assert_eq!(
+            sub.org_number.as_deref(),
+            Some("939885587"),
+            "else the sub-unit's"
+        );
         let l = |s: &str| from_text(&lines(&[s])).list_number;
+        assert_eq!(l("Trekklistenummer 260 207").as_deref(), Some("260207"));
         assert_eq!(l("Trekklistenummer: 244239").as_deref(), Some("244239"));
         assert_eq!(l("List no.: 246772").as_deref(), Some("246772"));
         assert_eq!(
