@@ -307,6 +307,9 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
         || c.contains("employmentend")
         || c.contains("dateofleaving")
         || c.contains("resign")
+        || c == "utdato"
+        || c == "datout"
+        || c == "utgatt"
         || c.len() > 5 && c.ends_with("end")
     {
         return Some((Field::EndDate, 8));
@@ -350,6 +353,10 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
         || c.contains("trukket")
         || c.contains("fee")
         || c == "fagforening"
+        || c.contains("medlemsavgift")
+        || c.contains("avgift")
+        || c == "innbetalt"
+        || c == "innbetaling"
     {
         Some(8)
     } else if c == "sum"
@@ -710,6 +717,10 @@ mod tests {
         assert_eq!(f("Sluttdato"), Some(Field::EndDate));
         assert_eq!(f("Permittert fra"), Some(Field::EndDate));
         assert_eq!(f("End date"), Some(Field::EndDate));
+        assert_eq!(f("Utdato"), Some(Field::EndDate));
+        assert_eq!(f("Dato ut"), Some(Field::EndDate));
+        assert_eq!(f("Innbetalt"), Some(Field::Amount));
+        assert_eq!(f("Medlemsavgift"), Some(Field::Amount));
         assert_eq!(f("Merknad"), Some(Field::Comment));
         assert_eq!(f("Remarks"), Some(Field::Comment));
         assert_eq!(f("Årsak til endring"), Some(Field::Comment));
