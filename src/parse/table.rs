@@ -905,8 +905,9 @@ fn total_in_text(lines: &[String]) -> Option<i64> {
         let (label, value) = l.split_at(idx);
         let f = fields::fold(label);
         let first = f.split(' ').next().unwrap_or("");
-        let total_word =
-            matches!(first, "sum" | "totalt" | "total" | "totalsum") || f.starts_with("i alt");
+        let total_word = matches!(first, "sum" | "totalt" | "total" | "totalsum")
+            || f.starts_with("i alt")
+            || PAYABLE_TOTALS.iter().any(|p| f.starts_with(p));
         if total_word && !f.is_empty() && is_grand_total(&f) {
             // A summary's "Totalt | 18 | 9 403,87" (count, then amount): the last cell
             // that is an amount; in one cell of text, the longest tail that reads as one.
@@ -1114,6 +1115,17 @@ mod tests {
         ]));
         let l = parse_grids(&grids);
         assert_eq!(l.lines.len(), 2);
+        assert_eq!(l.declared_total_ore, Some(75000));
+    }
+
+    #[test]
+    fn an_amount_due_written_above_the_table_is_the_declared_total() {
+        let l = parse(&[
+            &["Å betale: kr 750,00"],
+            &["Navn", "Fnr", "Beløp"],
+            &["Kari Nordmann", "03816900505", "450"],
+            &["Per Hansen", "03827614121", "300"],
+        ]);
         assert_eq!(l.declared_total_ore, Some(75000));
     }
 
