@@ -657,8 +657,18 @@ pub fn full_name(s: &str, last_first: bool) -> Option<String> {
     }
     if last_first {
         let words: Vec<&str> = t.split_whitespace().collect();
-        if words.len() >= 2 {
-            return Some(tidy_name(&format!("{} {}", words[1..].join(" "), words[0])));
+        // The surname is the first word, with any particles before it ("van der Berg").
+        let particles = words
+            .iter()
+            .take_while(|w| PARTICLES.contains(&w.to_lowercase().as_str()))
+            .count();
+        let surname = particles + 1;
+        if words.len() > surname {
+            return Some(tidy_name(&format!(
+                "{} {}",
+                words[surname..].join(" "),
+                words[..surname].join(" ")
+            )));
         }
     }
     Some(tidy_name(t))
@@ -749,6 +759,18 @@ mod tests {
         assert_eq!(
             full_name("Nordmann Kari", true).as_deref(),
             Some("Kari Nordmann")
+        );
+        assert_eq!(
+            full_name("Eide Yngve Elisabeth", true).as_deref(),
+            Some("Yngve Elisabeth Eide")
+        );
+        assert_eq!(
+            full_name("van der Berg Kari", true).as_deref(),
+            Some("Kari van der Berg")
+        );
+        assert_eq!(
+            full_name("Aasland-Myhre Gro", true).as_deref(),
+            Some("Gro Aasland-Myhre")
         );
         assert_eq!(
             full_name("  Kari   Nordmann ", false).as_deref(),

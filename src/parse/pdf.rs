@@ -1,7 +1,7 @@
 //! PDF lists: text with positions from pdf-extract, rebuilt into lines and columns.
 //! Columns come from the header line (kept across pages until a new header appears), so
 //! repeated page headers and page footers fall out as non-person rows.
-use super::fields::{classify_header, Field};
+use super::fields::{self, classify_header, Field};
 use super::grid::{Cell, Grid, Row};
 use super::{ParseError, ParseLimits};
 use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
@@ -12,6 +12,18 @@ struct Glyph {
     /// Baseline, measured from the top of the page.
     y: f64,
     end: f64,
+    size: f64,
+    ch: String,
+}
+
+/// A glyph as drawn, before the page is turned upright: origin in PDF user space (y up),
+/// and the quarter turn its baseline runs in (0 → right, 1 → up, 2 → left, 3 → down).
+#[derive(Debug, Clone)]
+struct RawGlyph {
+    px: f64,
+    py: f64,
+    dir: u8,
+    advance: f64,
     size: f64,
     ch: String,
 }
@@ -35,10 +47,56 @@ pub struct Line {
 
 struct Collector {
     pages: Vec<Vec<Glyph>>,
-    current: Vec<Glyph>,
+    current: Vec<RawGlyph>,
+    width: f64,
     height: f64,
     glyphs: usize,
     max_glyphs: usize,
+}
+
+/// The quarter turn of a text matrix's baseline direction.
+fn quarter_turn(m11: f64, m12: f64) -> u8 {
+    let angle = m12.atan2(m11);
+    if !angle.is_finite() {
+        return 0;
+    }
+    ((angle / std::f64::consts::FRAC_PI_2).round() as i64).rem_euclid(4) as u8
+}
+
+/// A point in PDF user space → reading coordinates (x along the text, y down the page
+/// from the top) for a page whose text runs in quarter turn `dir`. A landscape list
+/// printed onto a portrait page (`/Rotate 90`, drawn turned) reads like any other.
+fn upright(px: f64, py: f64, dir: u8, width: f64, height: f64) -> (f64, f64) {
+    match dir {
+        1 => (py, px),
+        2 => (width - px, py),
+        3 => (height - py, width - px),
+        _ => (px, height - py),
+    }
+}
+
+/// Turn a page's glyphs so its main text direction reads left to right.
+fn upright_page(raw: Vec<RawGlyph>, width: f64, height: f64) -> Vec<Glyph> {
+    let mut count = [0usize; 4];
+    for g in &raw {
+        count[usize::from(g.dir & 3)] += 1;
+    }
+    // Ties go to ordinary horizontal text.
+    let dir = (0..4u8)
+        .max_by_key(|&d| (count[usize::from(d)], std::cmp::Reverse(d)))
+        .unwrap_or(0);
+    raw.into_iter()
+        .filter_map(|g| {
+            let (x, y) = upright(g.px, g.py, dir, width, height);
+            (x.is_finite() && y.is_finite()).then_some(Glyph {
+                x,
+                y,
+                end: x + g.advance,
+                size: g.size,
+                ch: g.ch,
+            })
+        })
+        .collect()
 }
 
 impl OutputDev for Collector {
@@ -49,12 +107,14 @@ impl OutputDev for Collector {
         _art: Option<(f64, f64, f64, f64)>,
     ) -> Result<(), OutputError> {
         self.current.clear();
+        self.width = media_box.urx - media_box.llx;
         self.height = media_box.ury - media_box.lly;
         Ok(())
     }
 
     fn end_page(&mut self) -> Result<(), OutputError> {
-        self.pages.push(std::mem::take(&mut self.current));
+        let raw = std::mem::take(&mut self.current);
+        self.pages.push(upright_page(raw, self.width, self.height));
         Ok(())
     }
 
@@ -78,9 +138,7 @@ impl OutputDev for Collector {
         } else {
             10.0
         };
-        let x = trm.m31;
-        let y = self.height - trm.m32;
-        if !x.is_finite() || !y.is_finite() {
+        if !trm.m31.is_finite() || !trm.m32.is_finite() {
             return Ok(());
         }
         // Some fonts report no advance width: assume half an em so words still hold together.
@@ -90,10 +148,11 @@ impl OutputDev for Collector {
         } else {
             0.5 * size
         };
-        self.current.push(Glyph {
-            x,
-            y,
-            end: x + advance,
+        self.current.push(RawGlyph {
+            px: trm.m31,
+            py: trm.m32,
+            dir: quarter_turn(trm.m11, trm.m12),
+            advance,
             size,
             ch: ch.to_string(),
         });
@@ -204,7 +263,9 @@ fn thousands_continuation(prev: &Chunk, next: &Chunk) -> bool {
 }
 
 /// Header words grouped into column titles: a word that names a field on its own starts
-/// a new title, unless it continues an open phrase ("Navn (etternavn, fornavn)").
+/// a new title, unless it continues an open phrase ("Navn (etternavn, fornavn)") or sits
+/// a single space from the word before ("Employee name", "Etternavn Fornavn"): columns
+/// are set further apart than the words of one title.
 fn header_phrases(line: &Line) -> Vec<Chunk> {
     let mut out: Vec<Chunk> = Vec::new();
     for w in &line.chunks {
@@ -222,9 +283,12 @@ fn header_phrases(line: &Line) -> Vec<Chunk> {
                 let prev_own = classify_header(&prev.text)
                     .is_some_and(|f| !matches!(f.0, Field::Ignore | Field::Number));
                 let continues = w.text.starts_with('(') || open;
+                // A space is about a quarter em in proportional fonts; the narrowest
+                // column gaps seen are well over half an em.
+                let one_space = size_gap < 0.45 * line.size;
                 // A wide gap always separates columns.
                 let char_width = (w.x1 - w.x0) / w.text.chars().count().max(1) as f64;
-                size_gap > 1.5 * char_width || (!continues && own && prev_own)
+                !one_space && (size_gap > 1.5 * char_width || (!continues && own && prev_own))
             }
         };
         if starts_new {
@@ -287,164 +351,478 @@ fn boundaries(titles: &[Chunk], data: &[&Line]) -> Vec<f64> {
         .collect()
 }
 
-fn append_cells(prev: &mut Row, cells: &[Cell]) {
-    for (i, c) in cells.iter().enumerate() {
-        let Cell::Text(more) = c else { continue };
-        if prev.cells.len() <= i {
-            prev.cells.resize(i + 1, Cell::Empty);
-        }
-        prev.cells[i] = match &prev.cells[i] {
-            Cell::Text(t) => Cell::Text(format!("{t} {more}")),
-            _ => Cell::Text(more.clone()),
-        };
-    }
-}
-
-fn distinct_fields(titles: &[Chunk]) -> usize {
+/// How much a header says: the distinct kinds of column it names (a bare "Nr" or a
+/// column to ignore says nothing about the people).
+fn header_quality(titles: &[Chunk]) -> usize {
     titles
         .iter()
         .filter_map(|t| classify_header(&t.text))
         .map(|f| f.0)
-        .filter(|f| *f != Field::Ignore)
+        .filter(|f| !matches!(f, Field::Ignore | Field::Number))
         .collect::<std::collections::HashSet<_>>()
         .len()
 }
 
-/// A header printed on two lines ("Fødsels-" over "nummer"): the second line's words,
-/// all without digits and each under a title, are appended to those titles when that
-/// names at least as many fields.
-fn continue_titles(titles: &[Chunk], next: &Line) -> Option<Vec<Chunk>> {
-    if next
-        .chunks
-        .iter()
-        .any(|w| w.text.chars().any(|c| c.is_ascii_digit()))
-    {
-        return None;
+/// A title's upper and lower part: "Fødsels-" + "nummer" → "Fødselsnummer".
+fn join_title(upper: &str, lower: &str) -> String {
+    match upper.strip_suffix('-') {
+        Some(stem)
+            if stem.ends_with(char::is_alphabetic) && lower.starts_with(char::is_lowercase) =>
+        {
+            format!("{stem}{lower}")
+        }
+        _ => format!("{upper} {lower}"),
     }
-    let mut merged = titles.to_vec();
-    for w in &next.chunks {
-        let centre = (w.x0 + w.x1) / 2.0;
-        let char_width = (w.x1 - w.x0) / w.text.chars().count().max(1) as f64;
-        let t = merged
-            .iter_mut()
-            .find(|t| centre >= t.x0 - 2.0 * char_width && centre <= t.x1 + 2.0 * char_width)?;
-        t.text.push(' ');
-        t.text.push_str(&w.text);
-        t.x0 = t.x0.min(w.x0);
-        t.x1 = t.x1.max(w.x1);
-    }
-    (distinct_fields(&merged) >= distinct_fields(titles)).then_some(merged)
 }
 
-/// Lines → one grid, columns taken from the latest header line.
-fn lines_to_grid(lines: &[Line]) -> Grid {
-    let mut bounds: Option<Vec<f64>> = None;
-    let mut rows = Vec::new();
-    let mut line_no = 0u32;
-    let mut page = 0u32;
-    let headers: Vec<bool> = lines.iter().map(is_header_line).collect();
-    // Pages whose table header comes after some lines: those lines are the page's title block.
-    let mut first_header: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
-    for (i, (l, h)) in lines.iter().zip(&headers).enumerate() {
-        if *h {
-            first_header.entry(l.page).or_insert(i);
+/// Two header lines stacked into one set of titles. A title wrapped in its cell has its
+/// lines aligned (left, right or centred) over each other; titles that overlap nothing
+/// on the other line are one-line titles of their own. A title overlapping another
+/// without that alignment, or several, is a group title over several columns and names
+/// none. Also says whether every title of each line found a partner.
+fn stack_titles(upper: &[Chunk], lower: &[Chunk], size: f64) -> (Vec<Chunk>, bool, bool) {
+    let overlaps = |a: &Chunk, b: &Chunk| a.x0 < b.x1 && b.x0 < a.x1;
+    let tol = 0.5 * size;
+    let aligned = |a: &Chunk, b: &Chunk| {
+        (a.x0 - b.x0).abs() < tol
+            || (a.x1 - b.x1).abs() < tol
+            || ((a.x0 + a.x1) - (b.x0 + b.x1)).abs() < 2.0 * tol
+    };
+    let mut out = Vec::new();
+    let mut lower_used = vec![false; lower.len()];
+    let mut all_upper = true;
+    for u in upper {
+        let under: Vec<usize> = (0..lower.len())
+            .filter(|&j| overlaps(u, &lower[j]))
+            .collect();
+        match under[..] {
+            [] => {
+                all_upper = false;
+                out.push(u.clone());
+            }
+            [j] if aligned(u, &lower[j])
+                && upper.iter().filter(|v| overlaps(v, &lower[j])).count() == 1 =>
+            {
+                lower_used[j] = true;
+                out.push(Chunk {
+                    text: join_title(&u.text, &lower[j].text),
+                    x0: u.x0.min(lower[j].x0),
+                    x1: u.x1.max(lower[j].x1),
+                });
+            }
+            _ => all_upper = false,
         }
     }
-    let first_header_on_page = |p: u32| first_header.get(&p).copied();
-    let mut skip_next = false;
-    let mut comment_cols: Vec<bool> = Vec::new();
-    let mut last_was_data = false;
+    let mut all_lower = true;
+    for (j, l) in lower.iter().enumerate() {
+        if lower_used[j] {
+            continue;
+        }
+        all_lower = false;
+        // Under a group title it is still a column of its own.
+        if !out.iter().any(|t| overlaps(t, l)) {
+            out.push(l.clone());
+        }
+    }
+    out.sort_by(|a, b| a.x0.total_cmp(&b.x0));
+    (out, all_upper, all_lower)
+}
+
+/// Lines close enough to be one header printed over two lines.
+fn stacked(upper: &Line, lower: &Line) -> bool {
+    upper.page == lower.page
+        && lower.y > upper.y
+        && lower.y - upper.y < 1.6 * upper.size.max(lower.size)
+}
+
+fn has_digits(line: &Line) -> bool {
+    line.chunks
+        .iter()
+        .any(|w| w.text.chars().any(|c| c.is_ascii_digit()))
+}
+
+/// A table header: the lines it spans and its column titles.
+#[derive(Debug)]
+struct HeaderBlock {
+    start: usize,
+    end: usize,
+    titles: Vec<Chunk>,
+}
+
+/// Header lines with their wrapped title parts on the lines above or below them
+/// ("Ansatt-/nr.", "Fødsels-/nummer"; with one-line titles on the upper line when cells
+/// are top-aligned, on the lower line when they are bottom-aligned, as Excel prints).
+fn header_blocks(lines: &[Line], headers: &[bool]) -> Vec<HeaderBlock> {
+    let mut out: Vec<HeaderBlock> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if !headers[i] {
+            i += 1;
+            continue;
+        }
+        let mut titles = header_phrases(&lines[i]);
+        let (mut start, mut end) = (i, i);
+        while let Some(next) = lines.get(end + 1) {
+            if end + 1 - i >= 3 || !stacked(&lines[end], next) || has_digits(next) {
+                break;
+            }
+            let lower = header_phrases(next);
+            let (merged, _, all_lower) = stack_titles(&titles, &lower, next.size);
+            let q = header_quality(&merged);
+            // A lower line that is a header by itself must add to both lines; one of
+            // title endings only ("nummer") must continue titles and lose nothing.
+            let better = if headers[end + 1] {
+                q > header_quality(&titles).max(header_quality(&lower))
+            } else {
+                all_lower && q >= header_quality(&titles)
+            };
+            if !better {
+                break;
+            }
+            titles = merged;
+            end += 1;
+        }
+        let free_above = i > 0 && out.last().is_none_or(|b| b.end + 1 < i) && !headers[i - 1];
+        if free_above && stacked(&lines[i - 1], &lines[i]) && !has_digits(&lines[i - 1]) {
+            let upper = header_phrases(&lines[i - 1]);
+            let (merged, all_upper, _) = stack_titles(&upper, &titles, lines[i].size);
+            if all_upper && header_quality(&merged) > header_quality(&titles) {
+                titles = merged;
+                start = i - 1;
+            }
+        }
+        out.push(HeaderBlock { start, end, titles });
+        i = end + 1;
+    }
+    out
+}
+
+/// What a built row is, for joining wrapped cells.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    /// Title block, header, or a line outside any table.
+    Other,
+    /// Values outside the text columns: a person (or a total).
+    Data,
+    /// Text in text columns only: part of a wrapped name or comment.
+    Fragment,
+}
+
+struct Placed {
+    row: Row,
+    kind: Kind,
+    page: u32,
+    y: f64,
+    size: f64,
+    /// The header block whose columns the row was cut by.
+    block: usize,
+}
+
+fn is_name_field(f: Field) -> bool {
+    matches!(
+        f,
+        Field::Name | Field::NameLastFirst | Field::LastName | Field::FirstName | Field::MiddleName
+    )
+}
+
+/// A text that opens a total or carry-forward row: never someone's wrapped name.
+fn total_like(t: &str) -> bool {
+    let f = fields::fold(t);
+    matches!(
+        f.split(' ').next().unwrap_or(""),
+        "sum"
+            | "summ"
+            | "totalt"
+            | "total"
+            | "totalsum"
+            | "delsum"
+            | "subtotal"
+            | "overfort"
+            | "transport"
+            | "mellomsum"
+            | "carried"
+            | "brought"
+    ) || f.starts_with("i alt")
+}
+
+/// Data rows and wrapped-cell fragments told apart by which columns they fill.
+fn row_kind(cells: &[Cell], cols: &[Option<Field>]) -> Kind {
+    let filled: Vec<usize> = (0..cells.len()).filter(|&c| !cells[c].is_empty()).collect();
+    let field = |c: usize| cols.get(c).copied().flatten();
+    let text_col = |c: usize| field(c).is_some_and(|f| is_name_field(f) || f == Field::Comment);
+    if filled.is_empty() {
+        return Kind::Other;
+    }
+    if filled.iter().all(|&c| text_col(c)) {
+        // Names carry no digits; a section heading or a count in the name column does.
+        let name_like = filled.iter().all(|&c| {
+            !field(c).is_some_and(is_name_field)
+                || fields::cell_text(&cells[c])
+                    .is_some_and(|t| !t.chars().any(|ch| ch.is_ascii_digit()) && !total_like(&t))
+        });
+        return if name_like {
+            Kind::Fragment
+        } else {
+            Kind::Other
+        };
+    }
+    if filled.len() >= 2 && filled.iter().any(|&c| !text_col(c)) {
+        Kind::Data
+    } else {
+        Kind::Other
+    }
+}
+
+/// Join two parts of a wrapped cell; a word broken at its hyphen ("Aasland-" / "Myhre")
+/// closes up again.
+fn join_wrapped(first: &str, second: &str) -> String {
+    if first.ends_with('-')
+        && first[..first.len() - 1].ends_with(char::is_alphabetic)
+        && second.starts_with(char::is_alphabetic)
+    {
+        format!("{first}{second}")
+    } else {
+        format!("{first} {second}")
+    }
+}
+
+/// Lines of a wrapped cell (a long name or comment) printed apart from their row's other
+/// values belong to that row. Which row is read from the geometry: cells printed top-aligned
+/// continue below their row, bottom-aligned ones (Excel's default) start above it, so a
+/// run of fragments joins the neighbouring data row it is closer to, and only a row that
+/// has text of its own in each of those columns (its line of the cell). Runs at equal
+/// distance follow the alignment the clear cases of the same document show (else top).
+fn join_wrapped_cells(placed: Vec<Placed>) -> Vec<Row> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Dir {
+        Up,
+        Down,
+        Tie,
+    }
+    // Runs of fragments: (first, last) indices.
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < placed.len() {
+        if placed[i].kind != Kind::Fragment {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j + 1 < placed.len()
+            && placed[j + 1].kind == Kind::Fragment
+            && placed[j + 1].page == placed[j].page
+            && placed[j + 1].block == placed[j].block
+            && placed[j + 1].y - placed[j].y < 1.6 * placed[j].size
+        {
+            j += 1;
+        }
+        runs.push((i, j));
+        i = j + 1;
+    }
+    let candidate = |run: (usize, usize), other: usize| -> Option<f64> {
+        let (a, b) = run;
+        let o = placed.get(other)?;
+        let near = if other < a { &placed[a] } else { &placed[b] };
+        let distance = (near.y - o.y).abs();
+        let holds_all = (a..=b).all(|k| {
+            placed[k]
+                .row
+                .cells
+                .iter()
+                .enumerate()
+                .all(|(c, cell)| cell.is_empty() || !o.row.cell(c).is_empty())
+        });
+        let label_total = o
+            .row
+            .cells
+            .iter()
+            .find_map(fields::cell_text)
+            .is_some_and(|t| total_like(&t));
+        (o.kind == Kind::Data
+            && o.page == near.page
+            && o.block == near.block
+            && distance < 2.0 * near.size.max(o.size)
+            && holds_all
+            && !label_total)
+            .then_some(distance)
+    };
+    let decisions: Vec<Option<Dir>> = runs
+        .iter()
+        .map(|&(a, b)| {
+            let up = a.checked_sub(1).and_then(|p| candidate((a, b), p));
+            let down = candidate((a, b), b + 1);
+            match (up, down) {
+                (Some(u), Some(d)) if u < 0.85 * d => Some(Dir::Up),
+                (Some(u), Some(d)) if d < 0.85 * u => Some(Dir::Down),
+                (Some(_), Some(_)) => Some(Dir::Tie),
+                (Some(_), None) => Some(Dir::Up),
+                (None, Some(_)) => Some(Dir::Down),
+                (None, None) => None,
+            }
+        })
+        .collect();
+    // Clear choices between two candidates show how the document aligns its cells.
+    let votes = |want: Dir| {
+        runs.iter()
+            .zip(&decisions)
+            .filter(|(&(a, b), d)| {
+                **d == Some(want)
+                    && a > 0
+                    && candidate((a, b), a - 1).is_some()
+                    && candidate((a, b), b + 1).is_some()
+            })
+            .count()
+    };
+    let tie = if votes(Dir::Down) > votes(Dir::Up) {
+        Dir::Down
+    } else {
+        Dir::Up
+    };
+    // target row index → fragments to put before / after its own text
+    let mut before: std::collections::HashMap<usize, Vec<usize>> = Default::default();
+    let mut after: std::collections::HashMap<usize, Vec<usize>> = Default::default();
+    let mut absorbed = vec![false; placed.len()];
+    for (&(a, b), d) in runs.iter().zip(&decisions) {
+        let dir = match d {
+            Some(Dir::Tie) => tie,
+            Some(d) => *d,
+            None => continue,
+        };
+        if dir == Dir::Up {
+            after.entry(a - 1).or_default().extend(a..=b);
+        } else {
+            before.entry(b + 1).or_default().extend(a..=b);
+        }
+        for flag in &mut absorbed[a..=b] {
+            *flag = true;
+        }
+    }
+    let mut rows = Vec::with_capacity(placed.len());
+    for (k, p) in placed.iter().enumerate() {
+        if absorbed[k] {
+            continue;
+        }
+        let mut row = p.row.clone();
+        let width = row.cells.len();
+        for c in 0..width {
+            let part = |idx: &usize| fields::cell_text(placed[*idx].row.cell(c));
+            let mut text = String::new();
+            let pieces = before
+                .get(&k)
+                .into_iter()
+                .flatten()
+                .filter_map(part)
+                .chain(fields::cell_text(&row.cells[c]))
+                .chain(after.get(&k).into_iter().flatten().filter_map(part));
+            for piece in pieces {
+                text = if text.is_empty() {
+                    piece
+                } else {
+                    join_wrapped(&text, &piece)
+                };
+            }
+            if !text.is_empty() && Some(&text) != fields::cell_text(&row.cells[c]).as_ref() {
+                row.cells[c] = Cell::Text(text);
+            }
+        }
+        rows.push(row);
+    }
+    rows
+}
+
+/// Lines → one grid, columns taken from the latest header.
+fn lines_to_grid(lines: &[Line]) -> Grid {
+    let headers: Vec<bool> = lines.iter().map(is_header_line).collect();
+    let blocks = header_blocks(lines, &headers);
+    // Pages whose table header comes after some lines: those lines are the page's title block.
+    let mut first_header: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+    for b in &blocks {
+        first_header.entry(lines[b.start].page).or_insert(b.start);
+    }
+    let mut block_at: Vec<Option<usize>> = vec![None; lines.len()];
+    for (k, b) in blocks.iter().enumerate() {
+        for slot in &mut block_at[b.start..=b.end] {
+            *slot = Some(k);
+        }
+    }
+    let mut bounds: Option<Vec<f64>> = None;
+    let mut cols: Vec<Option<Field>> = Vec::new();
+    let mut current = usize::MAX;
+    let mut placed = Vec::with_capacity(lines.len());
+    let mut line_no = 0u32;
+    let mut page = 0u32;
+    let whole_line = |line: &Line| {
+        vec![Cell::Text(
+            line.chunks
+                .iter()
+                .map(|c| c.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        )]
+    };
     for (i, line) in lines.iter().enumerate() {
         if line.page != page {
             page = line.page;
             line_no = 0;
         }
         line_no += 1;
-        if std::mem::take(&mut skip_next) {
-            continue;
-        }
-        let title = first_header_on_page(line.page).is_some_and(|h| i < h);
+        let title = first_header.get(&line.page).is_some_and(|&h| i < h);
+        let mut kind = Kind::Other;
         let cells: Vec<Cell> = if title {
-            vec![Cell::Text(
-                line.chunks
-                    .iter()
-                    .map(|c| c.text.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            )]
-        } else if headers[i] {
-            let mut titles = header_phrases(line);
-            let mut data_start = i + 1;
-            if let Some(next) = lines
-                .get(i + 1)
-                .filter(|n| n.page == line.page && !headers[i + 1])
-            {
-                if let Some(merged) = continue_titles(&titles, next) {
-                    titles = merged;
-                    data_start = i + 2;
-                    skip_next = true;
-                }
+            whole_line(line)
+        } else if let Some(k) = block_at[i] {
+            let b = &blocks[k];
+            if i != b.start {
+                continue;
             }
-            let data: Vec<&Line> = lines[data_start.min(lines.len())..]
+            let data_end = blocks.get(k + 1).map_or(lines.len(), |n| n.start);
+            let data: Vec<&Line> = lines[(b.end + 1).min(data_end)..data_end]
                 .iter()
-                .zip(&headers[data_start.min(lines.len())..])
-                .take_while(|(_, h)| !**h)
-                .map(|(l, _)| l)
                 .take(300)
                 .collect();
-            bounds = Some(boundaries(&titles, &data));
-            comment_cols = titles
+            bounds = Some(boundaries(&b.titles, &data));
+            cols = b
+                .titles
                 .iter()
-                .map(|t| classify_header(&t.text).is_some_and(|f| f.0 == Field::Comment))
+                .map(|t| classify_header(&t.text).map(|f| f.0))
                 .collect();
-            last_was_data = false;
-            titles.iter().map(|c| Cell::Text(c.text.clone())).collect()
-        } else if let Some(b) = &bounds {
-            let mut cells = vec![Cell::Empty; b.len() + 1];
+            current = k;
+            b.titles
+                .iter()
+                .map(|c| Cell::Text(c.text.clone()))
+                .collect()
+        } else if let Some(bd) = &bounds {
+            let mut cells = vec![Cell::Empty; bd.len() + 1];
             for w in &line.chunks {
                 let centre = (w.x0 + w.x1) / 2.0;
-                let col = b.iter().take_while(|&&x| centre >= x).count();
+                let col = bd.iter().take_while(|&&x| centre >= x).count();
                 cells[col] = match &cells[col] {
                     Cell::Text(t) => Cell::Text(format!("{t} {}", w.text)),
                     _ => Cell::Text(w.text.clone()),
                 };
             }
-            // A comment wrapped onto the next line: only comment columns filled, right
-            // under a data row. It belongs to that row.
-            let only_comments = cells
-                .iter()
-                .enumerate()
-                .all(|(i, c)| c.is_empty() || comment_cols.get(i).copied().unwrap_or(false));
-            let close = i > 0
-                && lines[i - 1].page == line.page
-                && (line.y - lines[i - 1].y).abs() < 1.8 * line.size;
-            if only_comments && last_was_data && close {
-                if let Some(prev) = rows.last_mut() {
-                    append_cells(prev, &cells);
-                    continue;
-                }
-            }
-            last_was_data = cells.iter().filter(|c| !c.is_empty()).count() >= 2;
+            kind = row_kind(&cells, &cols);
             cells
         } else {
-            vec![Cell::Text(
-                line.chunks
-                    .iter()
-                    .map(|c| c.text.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            )]
+            whole_line(line)
         };
-        rows.push(Row {
-            sheet: format!("page {}", line.page).into(),
-            row: line_no,
-            cells,
-            free_text: title,
+        placed.push(Placed {
+            row: Row {
+                sheet: format!("page {}", line.page).into(),
+                row: line_no,
+                cells,
+                free_text: title,
+            },
+            kind,
+            page: line.page,
+            y: line.y,
+            size: line.size,
+            block: current,
         });
     }
     Grid {
         name: "pdf".into(),
-        rows,
+        rows: join_wrapped_cells(placed),
     }
 }
 
@@ -462,6 +840,7 @@ pub fn lines(bytes: &[u8], limits: &ParseLimits) -> Result<Vec<Line>, ParseError
     let mut out = Collector {
         pages: Vec::new(),
         current: Vec::new(),
+        width: 0.0,
         height: 0.0,
         glyphs: 0,
         max_glyphs: limits.max_pdf_chars,
@@ -487,4 +866,389 @@ pub fn read(bytes: &[u8], limits: &ParseLimits) -> Result<Vec<Grid>, ParseError>
         return Err(ParseError::NoText);
     }
     Ok(vec![lines_to_grid(&lines)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::{table, ParseOptions, ParsedList};
+
+    const SIZE: f64 = 8.0;
+    /// Helvetica-like metrics: a character about 0.55 em, a space 0.28 em.
+    const CHAR: f64 = 0.55 * SIZE;
+    const SPACE: f64 = 0.28 * SIZE;
+
+    /// A text line: cells as (left x, text); the words of a cell one space apart.
+    fn line(y: f64, cells: &[(f64, &str)]) -> Line {
+        let mut chunks = Vec::new();
+        for (x, text) in cells {
+            let mut x = *x;
+            for w in text.split(' ') {
+                let x1 = x + CHAR * w.chars().count() as f64;
+                chunks.push(Chunk {
+                    text: w.to_string(),
+                    x0: x,
+                    x1,
+                });
+                x = x1 + SPACE;
+            }
+        }
+        Line {
+            page: 1,
+            chunks,
+            y,
+            size: SIZE,
+        }
+    }
+
+    fn parse(lines: &[Line]) -> ParsedList {
+        table::extract(
+            &[lines_to_grid(lines)],
+            &ParseOptions {
+                accept_synthetic_ids: true,
+            },
+        )
+    }
+
+    fn names(l: &ParsedList) -> Vec<&str> {
+        l.lines.iter().filter_map(|x| x.name.as_deref()).collect()
+    }
+
+    #[test]
+    fn words_one_space_apart_form_one_title() {
+        let l = parse(&[
+            line(
+                100.0,
+                &[
+                    (30.0, "Personnel No."),
+                    (110.0, "Employee name"),
+                    (250.0, "Deduction amount"),
+                ],
+            ),
+            line(
+                112.0,
+                &[
+                    (30.0, "00000680"),
+                    (110.0, "Amundsen, Ellen"),
+                    (250.0, "530.00"),
+                ],
+            ),
+            line(
+                124.0,
+                &[
+                    (30.0, "00000665"),
+                    (110.0, "Bakken, Aud"),
+                    (250.0, "615.93"),
+                ],
+            ),
+        ]);
+        assert_eq!(names(&l), ["Ellen Amundsen", "Aud Bakken"]);
+        assert_eq!(l.lines[0].amount_ore, Some(53000));
+        assert_eq!(l.lines[1].employee_number.as_deref(), Some("00000665"));
+    }
+
+    #[test]
+    fn a_last_name_first_title_is_one_column() {
+        let l = parse(&[
+            line(
+                100.0,
+                &[
+                    (30.0, "Etternavn Fornavn"),
+                    (150.0, "Fødselsnummer"),
+                    (250.0, "Beløp"),
+                ],
+            ),
+            line(
+                112.0,
+                &[
+                    (30.0, "Eide Yngve Elisabeth"),
+                    (150.0, "03816900505"),
+                    (250.0, "450,00"),
+                ],
+            ),
+        ]);
+        assert_eq!(names(&l), ["Yngve Elisabeth Eide"]);
+    }
+
+    #[test]
+    fn two_line_titles_with_one_line_titles_on_the_lower_line() {
+        // Bottom-aligned header cells, as Excel prints them.
+        let l = parse(&[
+            line(
+                100.0,
+                &[(30.0, "Ansatt-"), (150.0, "Fødsels-"), (250.0, "Trekk")],
+            ),
+            line(
+                109.0,
+                &[
+                    (30.0, "nr."),
+                    (70.0, "Navn"),
+                    (150.0, "nummer"),
+                    (250.0, "fagforening"),
+                    (320.0, "Kommentar"),
+                ],
+            ),
+            line(
+                124.0,
+                &[
+                    (30.0, "214"),
+                    (70.0, "Kari Nordmann"),
+                    (150.0, "03816900505"),
+                    (250.0, "450,00"),
+                ],
+            ),
+        ]);
+        assert_eq!(l.lines.len(), 1);
+        assert_eq!(l.lines[0].employee_number.as_deref(), Some("214"));
+        assert_eq!(l.lines[0].national_id.as_deref(), Some("03816900505"));
+        assert_eq!(l.lines[0].amount_ore, Some(45000));
+    }
+
+    #[test]
+    fn hyphen_wrapped_titles_whose_lower_line_is_a_header_by_itself() {
+        let l = parse(&[
+            line(
+                100.0,
+                &[
+                    (30.0, "Ansatt-"),
+                    (70.0, "Etter-"),
+                    (130.0, "For-"),
+                    (190.0, "Fødsels-"),
+                    (280.0, "Trekk"),
+                    (330.0, "Merknad"),
+                ],
+            ),
+            line(
+                109.0,
+                &[
+                    (30.0, "nr."),
+                    (70.0, "navn"),
+                    (130.0, "navn"),
+                    (190.0, "nummer"),
+                    (280.0, "fagforening"),
+                ],
+            ),
+            line(
+                124.0,
+                &[
+                    (30.0, "313"),
+                    (70.0, "Aasland-Myhre"),
+                    (130.0, "Gro"),
+                    (190.0, "03816900505"),
+                    (280.0, "848,97"),
+                    (330.0, "Redusert sats"),
+                ],
+            ),
+        ]);
+        assert_eq!(names(&l), ["Gro Aasland-Myhre"]);
+        assert_eq!(l.lines[0].comment.as_deref(), Some("Redusert sats"));
+        assert_eq!(l.lines[0].employee_number.as_deref(), Some("313"));
+    }
+
+    #[test]
+    fn first_title_parts_above_a_header_line() {
+        // The upper line names too little to be a header on its own.
+        let l = parse(&[
+            line(100.0, &[(30.0, "Medlems-"), (150.0, "Fødsels-")]),
+            line(
+                109.0,
+                &[
+                    (30.0, "nummer"),
+                    (80.0, "Navn"),
+                    (150.0, "nummer"),
+                    (250.0, "Beløp"),
+                ],
+            ),
+            line(
+                124.0,
+                &[
+                    (30.0, "1329826"),
+                    (80.0, "Kari Nordmann"),
+                    (150.0, "03816900505"),
+                    (250.0, "450,00"),
+                ],
+            ),
+        ]);
+        assert_eq!(l.lines[0].member_number.as_deref(), Some("1329826"));
+        assert_eq!(l.lines[0].national_id.as_deref(), Some("03816900505"));
+    }
+
+    #[test]
+    fn a_group_title_over_two_columns_names_neither() {
+        let l = parse(&[
+            line(96.0, &[(86.0, "Ansatt"), (330.0, "Fagforeningstrekk")]),
+            line(
+                110.0,
+                &[
+                    (30.0, "Nr."),
+                    (70.0, "Navn"),
+                    (200.0, "Fødselsnummer"),
+                    (280.0, "Beløp"),
+                    (320.0, "Merknad"),
+                ],
+            ),
+            line(
+                124.0,
+                &[
+                    (30.0, "578"),
+                    (70.0, "Kari Nordmann"),
+                    (200.0, "03816900505"),
+                    (280.0, "450"),
+                    (320.0, "Ny"),
+                ],
+            ),
+        ]);
+        assert_eq!(l.lines[0].amount_ore, Some(45000));
+        assert_eq!(l.lines[0].comment.as_deref(), Some("Ny"));
+    }
+
+    #[test]
+    fn a_name_wrapped_below_its_row_when_cells_are_top_aligned() {
+        let l = parse(&[
+            line(
+                85.0,
+                &[
+                    (30.0, "Lønnsnr"),
+                    (80.0, "Navn"),
+                    (200.0, "Fødselsnr"),
+                    (280.0, "Beløp"),
+                ],
+            ),
+            line(
+                102.0,
+                &[
+                    (30.0, "129"),
+                    (80.0, "Andreassen, Gro"),
+                    (200.0, "03816900505"),
+                    (280.0, "581,58"),
+                ],
+            ),
+            line(112.0, &[(80.0, "Andrea")]),
+            line(
+                125.3,
+                &[
+                    (30.0, "174"),
+                    (80.0, "Bakken, Janne"),
+                    (200.0, "03827614121"),
+                    (280.0, "762,64"),
+                ],
+            ),
+        ]);
+        assert_eq!(names(&l), ["Gro Andrea Andreassen", "Janne Bakken"]);
+    }
+
+    #[test]
+    fn a_name_wrapped_above_its_row_when_cells_are_bottom_aligned() {
+        let l = parse(&[
+            line(
+                85.0,
+                &[
+                    (30.0, "Medlemsnr"),
+                    (80.0, "Navn"),
+                    (200.0, "Fødselsnummer"),
+                    (280.0, "Beløp"),
+                ],
+            ),
+            line(
+                100.6,
+                &[
+                    (30.0, "1729972"),
+                    (80.0, "Knut Bakken"),
+                    (200.0, "03816900505"),
+                    (280.0, "679,53"),
+                ],
+            ),
+            line(116.1, &[(80.0, "Jan-Ove Astrid")]),
+            line(
+                127.2,
+                &[
+                    (30.0, "1916579"),
+                    (80.0, "Jakobsen"),
+                    (200.0, "03827614121"),
+                    (280.0, "299,82"),
+                ],
+            ),
+        ]);
+        assert_eq!(names(&l), ["Knut Bakken", "Jan-Ove Astrid Jakobsen"]);
+    }
+
+    #[test]
+    fn a_wrapped_comment_joins_the_row_that_has_a_comment() {
+        // Evenly spaced lines: only the row with a comment of its own can own the rest.
+        let l = parse(&[
+            line(
+                85.0,
+                &[
+                    (30.0, "Navn"),
+                    (150.0, "Fødselsnummer"),
+                    (250.0, "Beløp"),
+                    (300.0, "Kommentar"),
+                ],
+            ),
+            line(
+                96.0,
+                &[
+                    (30.0, "Kari Nordmann"),
+                    (150.0, "03816900505"),
+                    (250.0, "450,00"),
+                ],
+            ),
+            line(107.0, &[(300.0, "Ny ansatt fra")]),
+            line(118.0, &[(300.0, "01.11.2026 – avklart")]),
+            line(
+                129.0,
+                &[
+                    (30.0, "Per Hansen"),
+                    (150.0, "03827614121"),
+                    (250.0, "300,00"),
+                    (300.0, "med tillitsvalgt"),
+                ],
+            ),
+        ]);
+        assert_eq!(l.lines[0].comment, None);
+        assert_eq!(
+            l.lines[1].comment.as_deref(),
+            Some("Ny ansatt fra 01.11.2026 – avklart med tillitsvalgt")
+        );
+    }
+
+    #[test]
+    fn a_word_broken_at_its_hyphen_closes_up() {
+        assert_eq!(join_wrapped("Aasland-", "Myhre"), "Aasland-Myhre");
+        assert_eq!(
+            join_wrapped("fra 01.11.2026 –", "avklart"),
+            "fra 01.11.2026 – avklart"
+        );
+        assert_eq!(join_title("Fødsels-", "nummer"), "Fødselsnummer");
+        assert_eq!(join_title("Trekk", "fagforening"), "Trekk fagforening");
+    }
+
+    #[test]
+    fn text_run_upwards_is_turned_upright() {
+        assert_eq!(quarter_turn(1.0, 0.0), 0);
+        assert_eq!(quarter_turn(0.0, 1.0), 1);
+        assert_eq!(quarter_turn(-1.0, 0.0), 2);
+        assert_eq!(quarter_turn(0.0, -1.0), 3);
+        // "Navn Beløp" drawn bottom to top on a portrait page (landscape shown with /Rotate 90),
+        // and a second line to the right of it (lower on the landscape page).
+        let mut raw = Vec::new();
+        for (px, text) in [(100.0, "Navn Beløp"), (112.0, "Kari 450")] {
+            for (k, ch) in text.chars().enumerate() {
+                raw.push(RawGlyph {
+                    px,
+                    py: 50.0 + 5.0 * k as f64,
+                    dir: 1,
+                    advance: 4.5,
+                    size: 9.0,
+                    ch: ch.to_string(),
+                });
+            }
+        }
+        let lines = page_lines(1, upright_page(raw, 595.0, 842.0));
+        let texts: Vec<Vec<&str>> = lines
+            .iter()
+            .map(|l| l.chunks.iter().map(|c| c.text.as_str()).collect())
+            .collect();
+        assert_eq!(texts, [vec!["Navn", "Beløp"], vec!["Kari", "450"]]);
+    }
 }

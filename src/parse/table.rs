@@ -163,6 +163,18 @@ fn total_label(row: &Row, mapping: &Mapping) -> Option<String> {
             }
             continue;
         }
+        // A page carry-forward ("Overført", "Transport", "Carried forward") alone on its row:
+        // a running subtotal. Beside a name or other words it may be a department.
+        if is_carry_forward(&f)
+            && row.cells.iter().enumerate().all(|(j, other)| {
+                j == i
+                    || !fields::cell_text(other).is_some_and(|t| {
+                        t.chars().any(char::is_alphabetic) && fields::amount_ore(other).is_none()
+                    })
+            })
+        {
+            return Some(format!("delsum {f}"));
+        }
         let first = f.split(' ').next().unwrap_or("");
         // Counts ("Totalt antall ansatte: 15") are not money; a count in brackets
         // ("Totalt (13 personer)") only qualifies a money total.
@@ -211,6 +223,45 @@ fn total_label(row: &Row, mapping: &Mapping) -> Option<String> {
         }
     }
     None
+}
+
+/// A page carry-forward label: "Overført", "Overført fra forrige side", "Transport",
+/// "Mellomsum", "Carried forward", "Brought forward", "Fra forrige side", "Til neste side".
+fn is_carry_forward(folded: &str) -> bool {
+    const CARRY: [&str; 15] = [
+        "overfort",
+        "overfores",
+        "overforing",
+        "transport",
+        "transportert",
+        "transporteres",
+        "mellomsum",
+        "fremfort",
+        "fremfores",
+        "viderefort",
+        "carried",
+        "brought",
+        "carry",
+        "forwarded",
+        "ubertrag",
+    ];
+    const FILLER: [&str; 24] = [
+        "fra", "til", "forrige", "neste", "side", "siden", "sida", "page", "forward", "fwd",
+        "over", "from", "previous", "to", "next", "kr", "nok", "belop", "sum", "saldo", "balance",
+        "a", "av", "amount",
+    ];
+    let words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
+    let known =
+        |w: &&str| CARRY.contains(w) || FILLER.contains(w) || w.chars().all(|c| c.is_ascii_digit());
+    let page_turn = words
+        .iter()
+        .any(|w| matches!(*w, "forrige" | "previous" | "neste" | "next"))
+        && words
+            .iter()
+            .any(|w| matches!(*w, "side" | "siden" | "sida" | "page"));
+    !words.is_empty()
+        && words.iter().all(known)
+        && (words.iter().any(|w| CARRY.contains(w)) || page_turn)
 }
 
 /// The text with its bracketed asides left out: "Totalt (13 personer)" → "Totalt ".
@@ -722,6 +773,49 @@ fn correct_by_content(m: &mut Mapping, rows: &[Row]) {
     }
 }
 
+/// The (year, month) an amount column's title names: "Trekk november 2026" → (2026, 11).
+fn title_month(title: &str) -> Option<(Option<i32>, u32)> {
+    let words: Vec<&str> = title.split(' ').collect();
+    let month = words.iter().find_map(|w| norwegian::month_from_name(w))?;
+    let year = words
+        .iter()
+        .filter(|w| w.len() == 4)
+        .find_map(|w| w.parse::<i32>().ok().filter(|y| (1900..=2100).contains(y)));
+    Some((year, month))
+}
+
+/// Amount columns for several months ("Trekk oktober 2026", "Trekk november 2026"): the
+/// deduction is the one for the list's period, else the latest month.
+fn prefer_period_amount(m: &mut Mapping, period: impl FnOnce() -> Option<String>) {
+    let Some(current) = m.get(Field::Amount) else {
+        return;
+    };
+    let mut dated: Vec<(usize, Option<i32>, u32)> = m
+        .titles
+        .iter()
+        .filter(|(_, t)| classify_header(t).is_some_and(|f| f.0 == Field::Amount))
+        .filter_map(|(c, t)| title_month(t).map(|(y, mo)| (*c, y, mo)))
+        .collect();
+    if dated.len() < 2 || !dated.iter().any(|d| d.0 == current) {
+        return;
+    }
+    dated.sort_by_key(|d| d.0);
+    let wanted = period().and_then(|p| {
+        let (y, mo) = p.split_once('-')?;
+        Some((y.parse::<i32>().ok()?, mo.parse::<u32>().ok()?))
+    });
+    let pick = wanted
+        .and_then(|(y, mo)| {
+            dated
+                .iter()
+                .find(|d| d.2 == mo && d.1.is_none_or(|dy| dy == y))
+        })
+        .or_else(|| dated.iter().max_by_key(|d| (d.1, d.2)));
+    if let Some(d) = pick {
+        m.cols.insert(Field::Amount, d.0);
+    }
+}
+
 /// Up to 30 non-empty cells of a column, from table rows only.
 fn sample_column(rows: &[Row], col: usize) -> Vec<&Cell> {
     rows.iter()
@@ -819,6 +913,11 @@ pub fn extract(grids: &[Grid], opts: &ParseOptions) -> ParsedList {
                     Some(prev) => prev,
                     None => {
                         correct_by_content(&mut m, &rows[i + span..]);
+                        prefer_period_amount(&mut m, || {
+                            let above: Vec<String> =
+                                titles.iter().chain(&grid_context).cloned().collect();
+                            super::ids::from_text(&above).period
+                        });
                         m
                     }
                 };
@@ -1217,6 +1316,74 @@ mod tests {
         ]);
         assert_eq!(l.lines.len(), 2);
         assert_eq!(l.declared_total_ore, Some(75000));
+    }
+
+    #[test]
+    fn carry_forward_rows_are_neither_people_nor_the_total() {
+        let l = parse(&[
+            &["Medlemsnr", "Navn", "Fødselsnr", "Beløp"],
+            &["1001", "Kari Nordmann", "03816900505", "#450"],
+            &["", "Sum side 1", "", "#450"],
+            &["Medlemsnr", "Navn", "Fødselsnr", "Beløp"],
+            &["", "Overført", "", "#450"],
+            &["1002", "Per Hansen", "03827614121", "#300"],
+            &["", "Overført fra forrige side", "", "#750"],
+            &["", "Carried forward", "", "#750"],
+            &["", "Transport", "", "#750"],
+            &["1003", "Ola Berg", "19879626369", "#100"],
+            &["", "Totalsum", "", "#850"],
+        ]);
+        assert_eq!(l.lines.len(), 3, "{:?}", l.lines);
+        assert_eq!(l.declared_total_ore, Some(85000));
+    }
+
+    #[test]
+    fn a_carry_word_beside_a_name_is_a_department() {
+        let l = parse(&[
+            &["Avdeling", "Navn", "Beløp"],
+            &["Transport", "Kari Nordmann", "450"],
+            &["Lager", "Per Hansen", "300"],
+        ]);
+        assert_eq!(l.lines.len(), 2);
+    }
+
+    #[test]
+    fn the_amount_column_of_the_lists_month() {
+        let l = parse(&[
+            &["Trekkliste 280371"],
+            &["Periode: november 2026"],
+            &[
+                "Navn",
+                "Fødselsnummer",
+                "Trekk oktober 2026",
+                "Trekk november 2026",
+                "Trekk desember 2026",
+            ],
+            &["Kari Nordmann", "03816900505", "#500", "#450", "#460"],
+        ]);
+        assert_eq!(l.lines[0].amount_ore, Some(45000));
+        // Without a period: the latest month.
+        let l = parse(&[
+            &[
+                "Navn",
+                "Fødselsnummer",
+                "Trekk oktober 2026",
+                "Trekk november 2026",
+            ],
+            &["Kari Nordmann", "03816900505", "#500", "#450"],
+        ]);
+        assert_eq!(l.lines[0].amount_ore, Some(45000));
+    }
+
+    #[test]
+    fn a_last_name_first_column_without_commas() {
+        let l = parse(&[
+            &["Etternavn Fornavn", "Fødselsnummer", "Beløp"],
+            &["Eide Yngve Elisabeth", "03816900505", "450"],
+            &["van der Berg Kari", "03827614121", "300"],
+        ]);
+        assert_eq!(l.lines[0].name.as_deref(), Some("Yngve Elisabeth Eide"));
+        assert_eq!(l.lines[1].name.as_deref(), Some("Kari van der Berg"));
     }
 
     #[test]
