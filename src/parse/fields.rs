@@ -655,8 +655,24 @@ pub fn full_name(s: &str, last_first: bool) -> Option<String> {
             return Some(tidy_name(&format!("{first} {last}")));
         }
     }
+    // Payroll systems write the surname in capitals ("HANSEN Kari", "Kari VIK BREKKE"):
+    // in a name of mixed case, the words in capitals are the surname, wherever they are.
+    let is_caps = |w: &&str| {
+        let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
+        letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase())
+    };
+    let words: Vec<&str> = t.split_whitespace().collect();
+    let (caps, given): (Vec<&str>, Vec<&str>) = words.iter().partition(|w| is_caps(w));
+    let given_has_lower = given.iter().any(|w| w.chars().any(char::is_lowercase));
+    if !caps.is_empty() && given_has_lower {
+        let surname: Vec<String> = caps.iter().map(|w| title_word(w)).collect();
+        return Some(tidy_name(&format!(
+            "{} {}",
+            given.join(" "),
+            surname.join(" ")
+        )));
+    }
     if last_first {
-        let words: Vec<&str> = t.split_whitespace().collect();
         // The surname is the first word, with any particles before it ("van der Berg").
         let particles = words
             .iter()
@@ -697,6 +713,35 @@ mod tests {
         assert_eq!(fold("Trekk %"), "trekk %");
         assert_eq!(fold("  Åse--Østby "), "ase ostby");
         assert_eq!(fold("Beløp, kr."), "belop kr");
+    }
+
+    #[test]
+    fn a_surname_in_capitals_is_the_surname_wherever_it_stands() {
+        assert_eq!(
+            full_name("HANSEN Kari", false).as_deref(),
+            Some("Kari Hansen")
+        );
+        assert_eq!(
+            full_name("VIK BREKKE Ragnhild", true).as_deref(),
+            Some("Ragnhild Vik Brekke")
+        );
+        assert_eq!(
+            full_name("Anne-Grethe VIK BREKKE", false).as_deref(),
+            Some("Anne-Grethe Vik Brekke")
+        );
+        assert_eq!(
+            full_name("Agnieszka BERG-OLSEN", true).as_deref(),
+            Some("Agnieszka Berg-Olsen")
+        );
+        // Initials are not a surname; all capitals is just a name in capitals.
+        assert_eq!(
+            full_name("Kari B. Hansen", false).as_deref(),
+            Some("Kari B. Hansen")
+        );
+        assert_eq!(
+            full_name("KARI HANSEN", false).as_deref(),
+            Some("Kari Hansen")
+        );
     }
 
     #[test]

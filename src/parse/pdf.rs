@@ -555,10 +555,15 @@ fn row_kind(cells: &[Cell], cols: &[Option<Field>]) -> Kind {
     }
     if filled.iter().all(|&c| text_col(c)) {
         // Names carry no digits; a section heading or a count in the name column does.
+        // A drawn rule ("-----", "=====") is no text at all.
         let name_like = filled.iter().all(|&c| {
-            !field(c).is_some_and(is_name_field)
-                || fields::cell_text(&cells[c])
-                    .is_some_and(|t| !t.chars().any(|ch| ch.is_ascii_digit()) && !total_like(&t))
+            let text = fields::cell_text(&cells[c]);
+            text.as_deref()
+                .is_some_and(|t| t.chars().any(char::is_alphanumeric))
+                && (!field(c).is_some_and(is_name_field)
+                    || text.is_some_and(|t| {
+                        !t.chars().any(|ch| ch.is_ascii_digit()) && !total_like(&t)
+                    }))
         });
         return if name_like {
             Kind::Fragment
@@ -1100,6 +1105,15 @@ mod tests {
         ]);
         assert_eq!(l.lines[0].amount_ore, Some(45000));
         assert_eq!(l.lines[0].comment.as_deref(), Some("Ny"));
+    }
+
+    #[test]
+    fn a_drawn_rule_in_the_name_column_is_no_wrapped_name() {
+        let cols = [Some(Field::Name), Some(Field::Amount)];
+        let rule = [Cell::Text("-----------------".into()), Cell::Empty];
+        assert!(row_kind(&rule, &cols) == Kind::Other);
+        let wrapped = [Cell::Text("Elisabeth".into()), Cell::Empty];
+        assert!(row_kind(&wrapped, &cols) == Kind::Fragment);
     }
 
     #[test]
