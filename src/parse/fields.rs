@@ -593,7 +593,7 @@ pub fn looks_like_national_id(cell: &Cell) -> bool {
 }
 
 /// Particles kept lower case inside a name written in capitals.
-const PARTICLES: [&str; 12] = [
+pub const PARTICLES: [&str; 12] = [
     "von", "van", "de", "der", "den", "la", "le", "da", "di", "af", "av", "du",
 ];
 

@@ -263,10 +263,12 @@ fn thousands_continuation(prev: &Chunk, next: &Chunk) -> bool {
 }
 
 /// Header words grouped into column titles: a word that names a field on its own starts
-/// a new title, unless it continues an open phrase ("Navn (etternavn, fornavn)") or sits
-/// a single space from the word before ("Employee name", "Etternavn Fornavn"): columns
-/// are set further apart than the words of one title.
-fn header_phrases(line: &Line) -> Vec<Chunk> {
+/// a new title, unless it continues an open phrase ("Navn (etternavn, fornavn)") or is
+/// the second word of one title ("Employee name", "Etternavn Fornavn"): a single space
+/// from the word before, or (in a typewriter font, whose space is a full character) with
+/// the values of the lines `below` running across the gap between the two words, which
+/// two columns' values never do.
+fn header_phrases(line: &Line, below: &[Line]) -> Vec<Chunk> {
     let mut out: Vec<Chunk> = Vec::new();
     for w in &line.chunks {
         let starts_new = match out.last() {
@@ -278,17 +280,43 @@ fn header_phrases(line: &Line) -> Vec<Chunk> {
                     || prev.text.ends_with('/')
                     || prev.text.ends_with('-')
                     || prev.text.matches('(').count() > prev.text.matches(')').count();
-                let own = classify_header(&w.text)
-                    .is_some_and(|f| !matches!(f.0, Field::Ignore | Field::Number));
-                let prev_own = classify_header(&prev.text)
-                    .is_some_and(|f| !matches!(f.0, Field::Ignore | Field::Number));
+                let field = |t: &str| {
+                    classify_header(t)
+                        .map(|f| f.0)
+                        .filter(|f| !matches!(f, Field::Ignore | Field::Number))
+                };
+                let (own, prev_own) = (field(&w.text), field(&prev.text));
                 let continues = w.text.starts_with('(') || open;
                 // A space is about a quarter em in proportional fonts; the narrowest
                 // column gaps seen are well over half an em.
                 let one_space = size_gap < 0.45 * line.size;
+                let run_across = || {
+                    below
+                        .iter()
+                        .flat_map(|l| l.chunks.iter())
+                        .filter(|c| c.x0 < prev.x1 && c.x1 > w.x0)
+                        .take(2)
+                        .count()
+                        >= 2
+                };
+                // Two titles of their own a space apart are one when together they name
+                // the same ("Employee name", "Deduction amount") or a whole name
+                // ("Etternavn Fornavn"); "Medlemsnr Navn" set tight stays two.
+                let one_title = (one_space || run_across())
+                    && match (prev_own, own, field(&format!("{} {}", prev.text, w.text))) {
+                        (Some(a), Some(b), Some(j)) if a == b && b == j => true,
+                        (
+                            Some(Field::LastName | Field::FirstName),
+                            Some(Field::LastName | Field::FirstName),
+                            Some(Field::Name | Field::NameLastFirst),
+                        ) => true,
+                        _ => false,
+                    };
+                let both_own = own.is_some() && prev_own.is_some();
                 // A wide gap always separates columns.
                 let char_width = (w.x1 - w.x0) / w.text.chars().count().max(1) as f64;
-                !one_space && (size_gap > 1.5 * char_width || (!continues && own && prev_own))
+                (!one_space && size_gap > 1.5 * char_width)
+                    || (!continues && both_own && !one_title)
             }
         };
         if starts_new {
@@ -303,7 +331,7 @@ fn header_phrases(line: &Line) -> Vec<Chunk> {
 }
 
 fn is_header_line(line: &Line) -> bool {
-    let phrases = header_phrases(line);
+    let phrases = header_phrases(line, &[]);
     let distinct: std::collections::HashSet<Field> = phrases
         .iter()
         .filter_map(|c| classify_header(&c.text))
@@ -460,13 +488,15 @@ fn header_blocks(lines: &[Line], headers: &[bool]) -> Vec<HeaderBlock> {
             i += 1;
             continue;
         }
-        let mut titles = header_phrases(&lines[i]);
+        // The lines under a header line, for telling its titles apart.
+        let below = |k: usize| &lines[(k + 1).min(lines.len())..(k + 41).min(lines.len())];
+        let mut titles = header_phrases(&lines[i], below(i));
         let (mut start, mut end) = (i, i);
         while let Some(next) = lines.get(end + 1) {
             if end + 1 - i >= 3 || !stacked(&lines[end], next) || has_digits(next) {
                 break;
             }
-            let lower = header_phrases(next);
+            let lower = header_phrases(next, below(end + 1));
             let (merged, _, all_lower) = stack_titles(&titles, &lower, next.size);
             let q = header_quality(&merged);
             // A lower line that is a header by itself must add to both lines; one of
@@ -484,7 +514,7 @@ fn header_blocks(lines: &[Line], headers: &[bool]) -> Vec<HeaderBlock> {
         }
         let free_above = i > 0 && out.last().is_none_or(|b| b.end + 1 < i) && !headers[i - 1];
         if free_above && stacked(&lines[i - 1], &lines[i]) && !has_digits(&lines[i - 1]) {
-            let upper = header_phrases(&lines[i - 1]);
+            let upper = header_phrases(&lines[i - 1], below(i));
             let (merged, all_upper, _) = stack_titles(&upper, &titles, lines[i].size);
             if all_upper && header_quality(&merged) > header_quality(&titles) {
                 titles = merged;
@@ -516,6 +546,15 @@ struct Placed {
     size: f64,
     /// The header block whose columns the row was cut by.
     block: usize,
+    /// Per column: the extent of the line's text in it, and the width of its first word.
+    spans: Vec<Option<Span>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    x0: f64,
+    x1: f64,
+    first_word: f64,
 }
 
 fn is_name_field(f: Field) -> bool {
@@ -554,15 +593,21 @@ fn row_kind(cells: &[Cell], cols: &[Option<Field>]) -> Kind {
         return Kind::Other;
     }
     if filled.iter().all(|&c| text_col(c)) {
-        // Names carry no digits; a section heading or a count in the name column does.
-        // A drawn rule ("-----", "=====") is no text at all.
+        // Names are capitalised words of letters; a count, a label ("Utskrevet av:") or
+        // a heading ("Administrasjon og ledelse", "Avdeling 100") is not part of one.
+        // A drawn rule ("-----", "=====") is no text at all, in any column.
         let name_like = filled.iter().all(|&c| {
             let text = fields::cell_text(&cells[c]);
             text.as_deref()
                 .is_some_and(|t| t.chars().any(char::is_alphanumeric))
                 && (!field(c).is_some_and(is_name_field)
                     || text.is_some_and(|t| {
-                        !t.chars().any(|ch| ch.is_ascii_digit()) && !total_like(&t)
+                        t.chars().all(|ch| {
+                            ch.is_alphabetic() || matches!(ch, ' ' | '-' | '\'' | '.' | ',')
+                        }) && t.split_whitespace().all(|w| {
+                            w.starts_with(char::is_uppercase)
+                                || fields::PARTICLES.contains(&w.to_lowercase().as_str())
+                        }) && !total_like(&t)
                     }))
         });
         return if name_like {
@@ -571,7 +616,16 @@ fn row_kind(cells: &[Cell], cols: &[Option<Field>]) -> Kind {
             Kind::Other
         };
     }
-    if filled.len() >= 2 && filled.iter().any(|&c| !text_col(c)) {
+    // Values (IDs, numbers, amounts, dates) carry digits; a page footer spread over the
+    // columns puts words in them.
+    let value_col = |c: usize| {
+        field(c).is_some_and(|f| !is_name_field(f) && f != Field::Comment && f != Field::Ignore)
+    };
+    let values: Vec<usize> = filled.iter().copied().filter(|&c| value_col(c)).collect();
+    let all_values = values.iter().all(|&c| {
+        fields::cell_text(&cells[c]).is_some_and(|t| t.chars().any(|ch| ch.is_ascii_digit()))
+    });
+    if filled.len() >= 2 && !values.is_empty() && all_values {
         Kind::Data
     } else {
         Kind::Other
@@ -595,8 +649,11 @@ fn join_wrapped(first: &str, second: &str) -> String {
 /// values belong to that row. Which row is read from the geometry: cells printed top-aligned
 /// continue below their row, bottom-aligned ones (Excel's default) start above it, so a
 /// run of fragments joins the neighbouring data row it is closer to, and only a row that
-/// has text of its own in each of those columns (its line of the cell). Runs at equal
-/// distance follow the alignment the clear cases of the same document show (else top).
+/// has text of its own in each of those columns (its line of the cell), and only where
+/// the break between the row's line and the run's is one a greedy wrap makes: the line
+/// before it plus the next word would be wider than any line of the column (a heading or
+/// a footer in a name column is no such break). Runs at equal distance follow the
+/// alignment the clear cases of the same document show (else top).
 fn join_wrapped_cells(placed: Vec<Placed>) -> Vec<Row> {
     #[derive(Clone, Copy, PartialEq)]
     enum Dir {
@@ -624,11 +681,58 @@ fn join_wrapped_cells(placed: Vec<Placed>) -> Vec<Row> {
         runs.push((i, j));
         i = j + 1;
     }
+    let label_total = |p: &Placed| {
+        p.row
+            .cells
+            .iter()
+            .find_map(fields::cell_text)
+            .is_some_and(|t| total_like(&t))
+    };
+    // The widest line of text in each column of each header's table (a total's label may
+    // run on into empty cells beside it: not a measure of the column).
+    let mut widest: std::collections::HashMap<(usize, usize), f64> = Default::default();
+    for p in placed
+        .iter()
+        .filter(|p| p.kind != Kind::Other && !label_total(p))
+    {
+        for (c, span) in p.spans.iter().enumerate() {
+            if let Some(sp) = span {
+                let w = widest.entry((p.block, c)).or_insert(0.0);
+                *w = w.max(sp.x1 - sp.x0);
+            }
+        }
+    }
+    // Each table's row pitch: the usual distance between two data rows in a row.
+    let mut pitches: std::collections::HashMap<usize, Vec<f64>> = Default::default();
+    for pair in placed.windows(2) {
+        let (p, q) = (&pair[0], &pair[1]);
+        if p.kind == Kind::Data && q.kind == Kind::Data && p.page == q.page && p.block == q.block {
+            pitches.entry(p.block).or_default().push(q.y - p.y);
+        }
+    }
+    let pitch: std::collections::HashMap<usize, f64> = pitches
+        .into_iter()
+        .map(|(b, mut d)| {
+            d.sort_by(f64::total_cmp);
+            (b, d[d.len() / 2])
+        })
+        .collect();
     let candidate = |run: (usize, usize), other: usize| -> Option<f64> {
         let (a, b) = run;
         let o = placed.get(other)?;
         let near = if other < a { &placed[a] } else { &placed[b] };
         let distance = (near.y - o.y).abs();
+        // The upper line of the break and the lower one whose first word did not fit.
+        let (upper, lower) = if other < a { (o, near) } else { (near, o) };
+        let wrapped = (0..lower.spans.len()).all(|c| {
+            match (upper.spans.get(c).copied().flatten(), lower.spans[c]) {
+                (Some(u), Some(l)) => {
+                    let width = widest.get(&(near.block, c)).copied().unwrap_or(0.0);
+                    u.x1 - u.x0 + 0.3 * near.size + l.first_word > width
+                }
+                _ => true,
+            }
+        });
         let holds_all = (a..=b).all(|k| {
             placed[k]
                 .row
@@ -637,19 +741,20 @@ fn join_wrapped_cells(placed: Vec<Placed>) -> Vec<Row> {
                 .enumerate()
                 .all(|(c, cell)| cell.is_empty() || !o.row.cell(c).is_empty())
         });
-        let label_total = o
-            .row
-            .cells
-            .iter()
-            .find_map(fields::cell_text)
-            .is_some_and(|t| total_like(&t));
         (o.kind == Kind::Data
             && o.page == near.page
             && o.block == near.block
             && distance < 2.0 * near.size.max(o.size)
             && holds_all
-            && !label_total)
-            .then_some(distance)
+            && wrapped
+            // Lines of one cell sit no further apart than rows do, and those of a
+            // bottom-aligned cell (a row of its own height) closer; a line set apart
+            // further is a row of its own (a section heading).
+            && pitch.get(&near.block).is_none_or(|p| {
+                distance < if other < a { 1.02 * p } else { 0.95 * p }
+            })
+            && !label_total(o))
+        .then_some(distance)
     };
     let decisions: Vec<Option<Dir>> = runs
         .iter()
@@ -773,6 +878,7 @@ fn lines_to_grid(lines: &[Line]) -> Grid {
         line_no += 1;
         let title = first_header.get(&line.page).is_some_and(|&h| i < h);
         let mut kind = Kind::Other;
+        let mut spans: Vec<Option<Span>> = Vec::new();
         let cells: Vec<Cell> = if title {
             whole_line(line)
         } else if let Some(k) = block_at[i] {
@@ -798,6 +904,7 @@ fn lines_to_grid(lines: &[Line]) -> Grid {
                 .collect()
         } else if let Some(bd) = &bounds {
             let mut cells = vec![Cell::Empty; bd.len() + 1];
+            spans = vec![None; bd.len() + 1];
             for w in &line.chunks {
                 let centre = (w.x0 + w.x1) / 2.0;
                 let col = bd.iter().take_while(|&&x| centre >= x).count();
@@ -805,6 +912,18 @@ fn lines_to_grid(lines: &[Line]) -> Grid {
                     Cell::Text(t) => Cell::Text(format!("{t} {}", w.text)),
                     _ => Cell::Text(w.text.clone()),
                 };
+                spans[col] = Some(match spans[col] {
+                    Some(sp) => Span {
+                        x0: sp.x0.min(w.x0),
+                        x1: sp.x1.max(w.x1),
+                        first_word: sp.first_word,
+                    },
+                    None => Span {
+                        x0: w.x0,
+                        x1: w.x1,
+                        first_word: w.x1 - w.x0,
+                    },
+                });
             }
             kind = row_kind(&cells, &cols);
             cells
@@ -823,6 +942,7 @@ fn lines_to_grid(lines: &[Line]) -> Grid {
             y: line.y,
             size: line.size,
             block: current,
+            spans,
         });
     }
     Grid {
@@ -950,6 +1070,125 @@ mod tests {
         assert_eq!(names(&l), ["Ellen Amundsen", "Aud Bakken"]);
         assert_eq!(l.lines[0].amount_ore, Some(53000));
         assert_eq!(l.lines[1].employee_number.as_deref(), Some("00000665"));
+    }
+
+    #[test]
+    fn tight_titles_of_different_kinds_stay_apart() {
+        let l = parse(&[
+            line(
+                100.0,
+                &[
+                    (30.0, "Medlemsnr Navn"),
+                    (150.0, "Fødselsnummer"),
+                    (250.0, "Beløp"),
+                ],
+            ),
+            line(
+                112.0,
+                &[
+                    (30.0, "1329826"),
+                    (76.0, "Kari Nordmann"),
+                    (150.0, "03816900505"),
+                    (250.0, "450,00"),
+                ],
+            ),
+        ]);
+        assert_eq!(names(&l), ["Kari Nordmann"]);
+        assert_eq!(l.lines[0].member_number.as_deref(), Some("1329826"));
+    }
+
+    #[test]
+    fn a_section_heading_in_the_name_column_is_no_wrapped_name() {
+        // Headings sit a row's distance (or more) from the rows around them.
+        let l = parse(&[
+            line(
+                85.0,
+                &[(30.0, "Navn"), (150.0, "Fødselsnummer"), (250.0, "Beløp")],
+            ),
+            line(100.0, &[(30.0, "Kjøkken")]),
+            line(
+                112.0,
+                &[
+                    (30.0, "Kari Nordmann"),
+                    (150.0, "03816900505"),
+                    (250.0, "450,00"),
+                ],
+            ),
+            line(
+                124.0,
+                &[
+                    (30.0, "Per Hansen"),
+                    (150.0, "03827614121"),
+                    (250.0, "300,00"),
+                ],
+            ),
+            line(138.0, &[(30.0, "Renhold")]),
+            line(
+                150.0,
+                &[
+                    (30.0, "Ola Berg"),
+                    (150.0, "19879626369"),
+                    (250.0, "100,00"),
+                ],
+            ),
+            line(
+                162.0,
+                &[(30.0, "Eva Lie"), (150.0, "03816900505"), (250.0, "100,00")],
+            ),
+            // Set at the row pitch, but in words no name has.
+            line(174.0, &[(30.0, "Vedlikeholdsavdelingen og drift")]),
+            line(
+                186.0,
+                &[(30.0, "Siv Moe"), (150.0, "03827614121"), (250.0, "100,00")],
+            ),
+        ]);
+        assert_eq!(
+            names(&l),
+            [
+                "Kari Nordmann",
+                "Per Hansen",
+                "Ola Berg",
+                "Eva Lie",
+                "Siv Moe"
+            ]
+        );
+    }
+
+    #[test]
+    fn typewriter_titles_with_values_running_across_are_one_title() {
+        // A space as wide as a character: only the values below show "Employee name"
+        // is one column.
+        let name_x = 110.0 + 8.0 * CHAR + 0.6 * SIZE;
+        let l = parse(&[
+            line(
+                100.0,
+                &[
+                    (30.0, "Employee"),
+                    (70.0, "no."),
+                    (110.0, "Employee"),
+                    (name_x, "name"),
+                    (250.0, "Amount"),
+                ],
+            ),
+            line(
+                112.0,
+                &[
+                    (30.0, "680"),
+                    (110.0, "Vegard Kristiansen"),
+                    (250.0, "530,00"),
+                ],
+            ),
+            line(
+                124.0,
+                &[
+                    (30.0, "665"),
+                    (110.0, "Anne Margrethe Lie"),
+                    (250.0, "615,93"),
+                ],
+            ),
+        ]);
+        assert_eq!(names(&l), ["Vegard Kristiansen", "Anne Margrethe Lie"]);
+        assert_eq!(l.lines[1].amount_ore, Some(61593));
     }
 
     #[test]
