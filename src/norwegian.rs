@@ -74,12 +74,14 @@ fn fnr_year(individual: u32, yy: u32) -> Option<i32> {
 /// Check digits follow both the classic rule and the 2032 rule (first check digit may
 /// leave a remainder 0–3), since both are in use in parallel from 2032.
 pub fn is_valid_national_id(s: &str, accept_synthetic: bool) -> bool {
-    let Some(d) = digits_of(s) else {
+    // Eleven ASCII digits, read onto the stack: this runs for every line of every list.
+    let Ok(bytes) = <[u8; 11]>::try_from(s.as_bytes()) else {
         return false;
     };
-    if d.len() != 11 {
+    if !bytes.iter().all(u8::is_ascii_digit) {
         return false;
     }
+    let d = bytes.map(|b| u32::from(b - b'0'));
     let Some(parts) = fnr_date_parts(&d, accept_synthetic) else {
         return false;
     };
@@ -116,6 +118,13 @@ pub fn national_id_birth_date(s: &str) -> Option<NaiveDate> {
 /// A national ID as written → 11 digits: spaces, dots and dashes removed, and a leading
 /// zero that a spreadsheet dropped (10 digits) put back. `None` when it is not 10–11 digits.
 pub fn normalize_national_id(s: &str) -> Option<String> {
+    // 10 or 11 digits kept, plus perhaps the 0 of a ".0" dropped below.
+    if !(10..=12).contains(&s.bytes().filter(u8::is_ascii_digit).count()) {
+        return None;
+    }
+    if s.len() == 11 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(s.to_string());
+    }
     // A number cell may come through as "5826510058.0".
     // Spreadsheet text markers: a leading apostrophe, ="…" from CSV exports.
     let t = s
@@ -221,7 +230,8 @@ fn spaces_group_thousands(s: &str) -> bool {
 /// `kr 450,-`, `450`, `-450,00`, `450,00-`, `(450)`, `NOK 450`, `450 kr`, NBSP/thin spaces.
 /// `None` when the text is not an amount.
 pub fn parse_amount_ore(s: &str) -> Option<i64> {
-    if !spaces_group_thousands(s) {
+    // No digit, no amount: most text cells (names, notes) leave here cheaply.
+    if !s.bytes().any(|b| b.is_ascii_digit()) || !spaces_group_thousands(s) {
         return None;
     }
     let mut t: String = s
@@ -468,7 +478,15 @@ fn expand_year(y: &str) -> Option<i32> {
 /// `DD.MM.YY`, `DD/MM/YYYY`, `DD-MM-YYYY`, `YYYYMMDD`, and `13. november 2026` /
 /// `13 November 2026` / `November 13, 2026`.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    // Every form read below has a day or a year in digits.
+    if !s.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let t = s.trim();
+    // Only eight bare digits (YYYYMMDD) are a date without separators or words.
+    if t.len() != 8 && t.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
     // Drop a time part ("2026-11-15 00:00:00", "2026-11-15T00:00").
     let t = t
         .split(['T', ' '])

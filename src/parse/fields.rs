@@ -3,10 +3,10 @@
 use super::grid::Cell;
 use crate::norwegian;
 use chrono::NaiveDate;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization};
 
 /// What a column holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Field {
     NationalId,
     BirthDate,
@@ -51,8 +51,12 @@ impl Field {
 /// Lower-case, Norwegian letters folded (æ→ae, ø→o, å→a), accents dropped, punctuation
 /// turned into single spaces.
 pub fn fold(s: &str) -> String {
-    // Nearly every cell is ASCII plus æ/ø/å: fold those without the (costly) NFD pass,
-    // which would change nothing else in them.
+    // Plain ASCII (most cells): lower case, separators collapsed, in one pass.
+    if s.is_ascii() {
+        return fold_ascii(s);
+    }
+    // Nearly every other cell is ASCII plus æ/ø/å: fold those without the (costly) NFD
+    // pass, which would change nothing else in them.
     if s.chars()
         .all(|c| c.is_ascii() || matches!(c, 'æ' | 'Æ' | 'ø' | 'Ø' | 'å' | 'Å'))
     {
@@ -62,6 +66,29 @@ pub fn fold(s: &str) -> String {
         }));
     }
     fold_chars(s.nfd())
+}
+
+/// [`fold_chars`] for ASCII text, without per-character Unicode tables.
+fn fold_ascii(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut gap = false;
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() {
+            if std::mem::take(&mut gap) && !out.is_empty() {
+                out.push(' ');
+            }
+            out.push(char::from(b.to_ascii_lowercase()));
+        } else if b == b'%' {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push('%');
+            gap = true;
+        } else {
+            gap = true;
+        }
+    }
+    out
 }
 
 fn fold_chars(chars: impl Iterator<Item = char>) -> String {
@@ -75,6 +102,11 @@ fn fold_chars(chars: impl Iterator<Item = char>) -> String {
     };
     for c in chars {
         match c {
+            // ASCII first: no Unicode tables for the common letters.
+            c if c.is_ascii_alphanumeric() => {
+                word(&mut out, &mut gap);
+                out.push(c.to_ascii_lowercase())
+            }
             'æ' | 'Æ' => {
                 word(&mut out, &mut gap);
                 out.push_str("ae")
@@ -435,12 +467,30 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
     None
 }
 
+/// The words of `s` one plain space apart. Most texts already are: then one copy and
+/// no word list.
+pub fn single_spaced(s: &str) -> String {
+    let t = s.trim();
+    let mut prev_space = false;
+    let tidy = t.chars().all(|c| {
+        let space = c.is_whitespace();
+        let ok = !space || (c == ' ' && !prev_space);
+        prev_space = space;
+        ok
+    });
+    if tidy {
+        t.to_string()
+    } else {
+        t.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+}
+
 /// A cell's text as shown (numbers without a trailing ".0").
 pub fn cell_text(cell: &Cell) -> Option<String> {
     match cell {
         Cell::Empty => None,
         Cell::Text(s) => {
-            let t = s.split_whitespace().collect::<Vec<_>>().join(" ");
+            let t = single_spaced(s);
             if t.is_empty() {
                 None
             } else {
@@ -584,12 +634,13 @@ pub fn national_id(cell: &Cell, accept_synthetic: bool) -> Option<(String, bool)
 
 /// Whether the cell looks like a national ID (10–11 digits after normalisation).
 pub fn looks_like_national_id(cell: &Cell) -> bool {
-    let text = match cell {
-        Cell::Number(n) if n.fract() == 0.0 && *n > 0.0 && *n < 1e12 => format!("{}", *n as i64),
-        Cell::Text(s) => s.clone(),
-        _ => return false,
-    };
-    norwegian::normalize_national_id(&text).is_some()
+    match cell {
+        Cell::Number(n) if n.fract() == 0.0 && *n > 0.0 && *n < 1e12 => {
+            norwegian::normalize_national_id(&format!("{}", *n as i64)).is_some()
+        }
+        Cell::Text(s) => norwegian::normalize_national_id(s).is_some(),
+        _ => false,
+    }
 }
 
 /// Particles kept lower case inside a name written in capitals.
@@ -616,17 +667,24 @@ fn title_word(w: &str) -> String {
 /// Tidy a name: NFC, single spaces, ALL CAPS / all lower → Title Case.
 pub fn tidy_name(s: &str) -> String {
     // Most names are already NFC; composing them again costs more than the rest.
-    let s: String = match unicode_normalization::is_nfc_quick(s.chars()) {
-        unicode_normalization::IsNormalized::Yes => s.to_string(),
-        _ => s.nfc().collect(),
-    };
-    let words: Vec<&str> = s.split_whitespace().collect();
-    let letters: Vec<char> = s.chars().filter(|c| c.is_alphabetic()).collect();
-    let all_upper = letters.len() > 1 && letters.iter().all(|c| !c.is_lowercase());
-    let all_lower = !letters.is_empty() && letters.iter().all(|c| !c.is_uppercase());
-    if !(all_upper || all_lower) {
-        return words.join(" ");
+    let s: std::borrow::Cow<str> =
+        if s.is_ascii() || unicode_normalization::is_nfc_quick(s.chars()) == IsNormalized::Yes {
+            s.into()
+        } else {
+            s.nfc().collect::<String>().into()
+        };
+    let (mut letters, mut has_lower, mut has_upper) = (0usize, false, false);
+    for c in s.chars().filter(|c| c.is_alphabetic()) {
+        letters += 1;
+        has_lower |= c.is_lowercase();
+        has_upper |= c.is_uppercase();
     }
+    let all_upper = letters > 1 && !has_lower;
+    let all_lower = letters > 0 && !has_upper;
+    if !(all_upper || all_lower) {
+        return single_spaced(&s);
+    }
+    let words: Vec<&str> = s.split_whitespace().collect();
     words
         .iter()
         .enumerate()
@@ -652,14 +710,14 @@ pub fn full_name(s: &str, last_first: bool) -> Option<String> {
     if let Some((last, first)) = t.split_once(',') {
         let (last, first) = (last.trim(), first.trim());
         if !last.is_empty() && !first.is_empty() {
-            return Some(tidy_name(&format!("{first} {last}")));
+            return Some(tidy_name(&[first, last].join(" ")));
         }
     }
     // Payroll systems write the surname in capitals ("HANSEN Kari", "Kari VIK BREKKE"):
     // in a name of mixed case, the words in capitals are the surname, wherever they are.
     let is_caps = |w: &&str| {
-        let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
-        letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase())
+        let mut letters = w.chars().filter(|c| c.is_alphabetic());
+        letters.clone().nth(1).is_some() && letters.all(char::is_uppercase)
     };
     let words: Vec<&str> = t.split_whitespace().collect();
     let (caps, given): (Vec<&str>, Vec<&str>) = words.iter().partition(|w| is_caps(w));

@@ -41,15 +41,17 @@ impl Row {
         self.cells.iter().filter(|c| !c.is_empty()).count()
     }
 
-    /// All text of the row, cells joined by spaces.
     /// The row's texts, cells apart by a tab: numbers in neighbouring cells ("18", "9 403")
     /// must not read as one.
     pub fn joined_text(&self) -> String {
-        self.cells
-            .iter()
-            .filter_map(super::fields::cell_text)
-            .collect::<Vec<_>>()
-            .join("\t")
+        let mut out = String::new();
+        for t in self.cells.iter().filter_map(super::fields::cell_text) {
+            if !out.is_empty() {
+                out.push('\t');
+            }
+            out.push_str(&t);
+        }
+        out
     }
 }
 

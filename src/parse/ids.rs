@@ -20,6 +20,8 @@ pub struct ListIdentifiers {
 }
 
 // The patterns are literals checked by the tests; a failure to compile is a programming error.
+// Digits and word boundaries are ASCII: identifiers are written in ASCII digits, and
+// Unicode classes would cost every parse child milliseconds to compile.
 #[allow(clippy::expect_used)]
 fn re(p: &str) -> Regex {
     Regex::new(p).expect("static regex")
@@ -27,31 +29,33 @@ fn re(p: &str) -> Regex {
 
 static LIST_RE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:trekk)?list(?:e|en)?\s*-?\s*(?:nummer|nr|no|number|num|id)?\.?\s*[:#.]?\s*(\d{3}[ \u{a0}]\d{3}|\d{5,10})(?:\D|$)",
+        r"(?i)(?-u:\b)(?:trekk)?list(?:e|en)?\s*-?\s*(?:nummer|nr|no|number|num|id)?\.?\s*[:#.]?\s*([0-9]{3}[ \u{a0}][0-9]{3}|[0-9]{5,10})(?:[^0-9]|$)",
     )
 });
 static ORG_RE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:org(?:anisasjons)?\.?\s*-?\s*(?:nr|nummer|no|number)\.?|orgnr\.?|organi[sz]ation\s*(?:number|no\.?)|foretaksnr\.?|foretaksnummer|(?:company\s*)?reg(?:istration)?\.?\s*(?:no|number|nr)\.?|org\.?\s*id)\s*[:.]?\s*((?:\d[ \u{a0}.]?){8}\d)(?:\D|$)",
+        r"(?i)(?-u:\b)(?:org(?:anisasjons)?\.?\s*-?\s*(?:nr|nummer|no|number)\.?|orgnr\.?|organi[sz]ation\s*(?:number|no\.?)|foretaksnr\.?|foretaksnummer|(?:company\s*)?reg(?:istration)?\.?\s*(?:no|number|nr)\.?|org\.?\s*id)\s*[:.]?\s*((?:[0-9][ \u{a0}.]?){8}[0-9])(?:[^0-9]|$)",
     )
 });
 /// A sub-unit's number (virksomhetsnummer, bedriftsnummer): the employer's own only when
 /// no organisation number is written.
 static SUBUNIT_RE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:virksomhetsn(?:r|ummer)|bedriftsn(?:r|ummer)|underenhet)\.?\s*[:.]?\s*((?:\d[ \u{a0}.]?){8}\d)(?:\D|$)",
+        r"(?i)(?-u:\b)(?:virksomhetsn(?:r|ummer)|bedriftsn(?:r|ummer)|underenhet)\.?\s*[:.]?\s*((?:[0-9][ \u{a0}.]?){8}[0-9])(?:[^0-9]|$)",
     )
 });
 static MVA_RE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)\bNO\s*((?:\d[ \u{a0}]?){8}\d)\s*MVA\b"));
+    LazyLock::new(|| re(r"(?i)(?-u:\b)NO\s*((?:[0-9][ \u{a0}]?){8}[0-9])\s*MVA(?-u:\b)"));
 static EMPLOYER_RE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?:^|[\s(\[:])([A-Z]\d{4})(?:$|[\s)\],.;])"));
+    LazyLock::new(|| re(r"(?:^|[\s(\[:])([A-Z][0-9]{4})(?:$|[\s)\],.;])"));
 static PERIOD_LABEL_RE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)(?:l[øo]nns)?periode|\bperiod\b|\btermin\b|m[åa]ned|\bmonth\b|\bmnd\b")
+    re(
+        r"(?i)(?:l[øo]nns)?periode|(?-u:\b)period(?-u:\b)|(?-u:\b)termin(?-u:\b)|m[åa]ned|(?-u:\b)month(?-u:\b)|(?-u:\b)mnd(?-u:\b)",
+    )
 });
 static NINE_DIGITS_RE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?:^|[^\d])(\d{3}[ \u{a0}]?\d{3}[ \u{a0}]?\d{3})(?:[^\d]|$)"));
-static NUMBER_RE: LazyLock<Regex> = LazyLock::new(|| re(r"(?:^|\D)(\d{5,10})(?:\D|$)"));
+    LazyLock::new(|| re(r"(?:^|[^0-9])([0-9]{3}[ \u{a0}]?[0-9]{3}[ \u{a0}]?[0-9]{3})(?:[^0-9]|$)"));
+static NUMBER_RE: LazyLock<Regex> = LazyLock::new(|| re(r"(?:^|[^0-9])([0-9]{5,10})(?:[^0-9]|$)"));
 
 /// Identifiers from lines of text (title rows first), first match of each kind wins.
 pub fn from_text(lines: &[String]) -> ListIdentifiers {

@@ -3,7 +3,7 @@
 use super::grid::{Cell, Grid, Row};
 use super::{ParseError, ParseLimits};
 use calamine::{
-    open_workbook_from_rs, Data, Ods, Reader, SheetType, SheetVisible, Xls, Xlsb, Xlsx,
+    open_workbook_from_rs, Data, DataRef, Ods, Reader, SheetType, SheetVisible, Xls, Xlsb, Xlsx,
 };
 use std::io::{Cursor, Read};
 
@@ -42,47 +42,6 @@ pub fn zip_entries(bytes: &[u8], limits: &ParseLimits) -> Result<Vec<String>, Pa
         )));
     }
     Ok(names)
-}
-
-/// Bounding box of the cells a worksheet XML really uses: scans `<c r="..">` and
-/// `<row r="..">` (the `<dimension>` element may lie or be missing), and reads no more
-/// than the zip size limit.
-fn xlsx_sheet_cells(bytes: &[u8], entry: &str, limits: &ParseLimits) -> Result<u64, ParseError> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| ParseError::Corrupt(format!("zip: {e}")))?;
-    let f = zip
-        .by_name(entry)
-        .map_err(|e| ParseError::Corrupt(format!("zip: {e}")))?;
-    let mut xml = Vec::new();
-    f.take(limits.max_zip_uncompressed_bytes)
-        .read_to_end(&mut xml)
-        .map_err(|e| ParseError::Corrupt(format!("zip: {e}")))?;
-    // Only cells with content count: calamine keeps nothing of an empty, styled
-    // `<c r="XFD1048576" s="0"/>`, and rows alone allocate nothing.
-    let (mut max_row, mut max_col) = (0u64, 0u64);
-    let mut i = 0;
-    while let Some(pos) = find(&xml[i..], b"<c ") {
-        let tag_start = i + pos;
-        let Some(tag_len) = xml[tag_start..].iter().position(|&b| b == b'>') else {
-            break;
-        };
-        let tag = &xml[tag_start..tag_start + tag_len];
-        i = tag_start + tag_len + 1;
-        if tag.ends_with(b"/") {
-            continue;
-        }
-        if let Some(r) = find(tag, b" r=\"") {
-            let value = &tag[r + 4..];
-            let end = value.iter().position(|&b| b == b'"').unwrap_or(value.len());
-            let (col, row) = cell_ref(&value[..end]);
-            max_row = max_row.max(row);
-            max_col = max_col.max(col);
-        }
-        if i >= xml.len() {
-            break;
-        }
-    }
-    Ok(max_row.saturating_mul(max_col.max(1)))
 }
 
 /// calamine reserves room for the shared-string count the file declares: a made-up
@@ -135,26 +94,16 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     None
 }
 
-/// "XFD1048576" → (16384, 1048576); "12" (a row number) → (0, 12).
-fn cell_ref(r: &[u8]) -> (u64, u64) {
-    let mut col = 0u64;
-    let mut row = 0u64;
-    for &b in r {
-        match b {
-            b'A'..=b'Z' => {
-                col = col
-                    .saturating_mul(26)
-                    .saturating_add(u64::from(b - b'A' + 1))
-            }
-            b'0'..=b'9' => row = row.saturating_mul(10).saturating_add(u64::from(b - b'0')),
-            _ => {}
-        }
-    }
-    (col, row)
-}
-
 /// Serials Excel can show as dates (1900-01-00 to 9999-12-31), in either epoch.
 const EXCEL_SERIALS: std::ops::RangeInclusive<f64> = -1462.0..=2_958_466.0;
+
+/// [`convert`] for a value the caller owns: its text is moved, not copied.
+fn convert_owned(d: Data) -> Cell {
+    match d {
+        Data::String(s) => Cell::Text(s),
+        other => convert(&other),
+    }
+}
 
 fn convert(d: &Data) -> Cell {
     match d {
@@ -207,6 +156,82 @@ fn to_grid(name: &str, range: &calamine::Range<Data>) -> Grid {
     }
 }
 
+/// One sheet read cell by cell from calamine's streaming reader, so nothing is allocated
+/// for the area a cell claims: the used area (last row × last column that holds a value,
+/// whatever `<dimension>` says) is checked against the limit at every cell, before it is
+/// kept. Rows keep their numbers, and the empty rows inside the table stay (a blank row
+/// parts a title from a header).
+fn stream_grid<'a, E: std::fmt::Display>(
+    name: &str,
+    mut next: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'a>>>, E>,
+    limits: &ParseLimits,
+) -> Result<Grid, ParseError> {
+    let mut cells: Vec<(u32, u32, Cell)> = Vec::new();
+    let (mut max_row, mut max_col) = (0u64, 0u64);
+    let mut in_order = true;
+    loop {
+        let cell = match next() {
+            Ok(Some(c)) => c,
+            Ok(None) => break,
+            Err(e) => return Err(ParseError::Corrupt(format!("sheet {name}: {e}"))),
+        };
+        if matches!(cell.get_value(), DataRef::Empty) {
+            continue;
+        }
+        let (r, c) = cell.get_position();
+        let value = convert_owned(Data::from(cell.get_value().clone()));
+        max_row = max_row.max(u64::from(r) + 1);
+        max_col = max_col.max(u64::from(c) + 1);
+        if max_row.saturating_mul(max_col) > limits.max_sheet_cells {
+            return Err(ParseError::TooLarge(format!(
+                "sheet {name} spans {max_row}×{max_col} cells"
+            )));
+        }
+        if let Some(&(pr, pc, _)) = cells.last() {
+            in_order &= (pr, pc) < (r, c);
+        }
+        cells.push((r, c, value));
+    }
+    if !in_order {
+        // Stable: of two values for one cell the later wins, as calamine's range does.
+        cells.sort_by_key(|&(r, c, _)| (r, c));
+    }
+    let sheet: std::sync::Arc<str> = name.into();
+    let (Some(&(first_row, ..)), Some(&(last_row, ..))) = (cells.first(), cells.last()) else {
+        return Ok(Grid {
+            name: name.to_string(),
+            rows: Vec::new(),
+        });
+    };
+    let mut rows: Vec<Row> = (first_row..=last_row)
+        .map(|r| Row {
+            sheet: sheet.clone(),
+            row: r + 1,
+            cells: Vec::new(),
+            free_text: false,
+        })
+        .collect();
+    for (r, c, value) in cells {
+        let Some(row) = rows.get_mut((r - first_row) as usize) else {
+            continue;
+        };
+        let c = c as usize;
+        if row.cells.len() <= c {
+            row.cells.resize(c + 1, Cell::Empty);
+        }
+        row.cells[c] = value;
+    }
+    for row in &mut rows {
+        while row.cells.last().is_some_and(Cell::is_empty) {
+            row.cells.pop();
+        }
+    }
+    Ok(Grid {
+        name: name.to_string(),
+        rows,
+    })
+}
+
 fn check_range(
     name: &str,
     range: &calamine::Range<Data>,
@@ -223,12 +248,14 @@ fn check_range(
 
 /// Worksheets of an open workbook → grids. Hidden sheets are left out when a visible one
 /// exists (they hold rates or old copies, not the list sent); a sheet that fails to load
-/// is skipped as long as another one loads.
-fn read_sheets<RS, R>(wb: &mut R, limits: &ParseLimits) -> Result<Vec<Grid>, ParseError>
+/// is skipped as long as another one loads. A sheet over a limit fails the file.
+fn read_sheets<RS, R>(
+    wb: &mut R,
+    mut load: impl FnMut(&mut R, &str) -> Result<Grid, ParseError>,
+) -> Result<Vec<Grid>, ParseError>
 where
     RS: std::io::Read + std::io::Seek,
     R: Reader<RS>,
-    R::Error: std::fmt::Display,
 {
     let meta: Vec<calamine::Sheet> = wb
         .sheets_metadata()
@@ -243,15 +270,11 @@ where
         if any_visible && sheet.visible != SheetVisible::Visible {
             continue;
         }
-        match wb.worksheet_range(&sheet.name) {
-            Ok(range) => {
-                check_range(&sheet.name, &range, limits)?;
-                grids.push(to_grid(&sheet.name, &range));
-            }
+        match load(wb, &sheet.name) {
+            Ok(grid) => grids.push(grid),
+            Err(e @ ParseError::TooLarge(_)) => return Err(e),
             Err(e) => {
-                first_error.get_or_insert_with(|| {
-                    ParseError::Corrupt(format!("sheet {}: {e}", sheet.name))
-                });
+                first_error.get_or_insert(e);
             }
         }
     }
@@ -261,37 +284,61 @@ where
     }
 }
 
+/// A whole sheet through calamine's range (xls and ods have no streaming reader).
+fn load_range<RS, R>(wb: &mut R, name: &str, limits: &ParseLimits) -> Result<Grid, ParseError>
+where
+    RS: std::io::Read + std::io::Seek,
+    R: Reader<RS>,
+    R::Error: std::fmt::Display,
+{
+    let range = wb
+        .worksheet_range(name)
+        .map_err(|e| ParseError::Corrupt(format!("sheet {name}: {e}")))?;
+    check_range(name, &range, limits)?;
+    Ok(to_grid(name, &range))
+}
+
 /// Read every sheet of a workbook into grids.
 pub fn read(kind: SheetKind, bytes: &[u8], limits: &ParseLimits) -> Result<Vec<Grid>, ParseError> {
     let cursor = Cursor::new(bytes);
     let open_err = |e: &dyn std::fmt::Display| ParseError::Corrupt(format!("{e}"));
     match kind {
         SheetKind::Xlsx => {
-            // Check every worksheet part before calamine allocates any of them.
-            let parts: Vec<String> = zip_entries(bytes, limits)?
-                .into_iter()
-                .filter(|n| n.starts_with("xl/worksheets/") && n.ends_with(".xml"))
-                .collect();
-            for part in parts {
-                if xlsx_sheet_cells(bytes, &part, limits)? > limits.max_sheet_cells {
-                    return Err(ParseError::TooLarge(format!("{part} spans too many cells")));
-                }
-            }
+            // calamine reads the shared strings when it opens the file.
             check_shared_strings(bytes, limits)?;
             let mut wb: Xlsx<_> = open_workbook_from_rs(cursor).map_err(|e| open_err(&e))?;
-            read_sheets(&mut wb, limits)
+            read_sheets(&mut wb, |wb: &mut Xlsx<_>, name| {
+                match wb.worksheet_cells_reader(name) {
+                    Ok(mut cells) => stream_grid(name, || cells.next_cell(), limits),
+                    // What calamine's own range makes of a part that is no worksheet.
+                    Err(calamine::XlsxError::NotAWorksheet(_)) => Ok(Grid {
+                        name: name.to_string(),
+                        rows: Vec::new(),
+                    }),
+                    Err(e) => Err(ParseError::Corrupt(format!("sheet {name}: {e}"))),
+                }
+            })
         }
         SheetKind::Xlsb => {
             let mut wb: Xlsb<_> = open_workbook_from_rs(cursor).map_err(|e| open_err(&e))?;
-            read_sheets(&mut wb, limits)
+            read_sheets(&mut wb, |wb: &mut Xlsb<_>, name| {
+                let mut cells = wb
+                    .worksheet_cells_reader(name)
+                    .map_err(|e| ParseError::Corrupt(format!("sheet {name}: {e}")))?;
+                stream_grid(name, || cells.next_cell(), limits)
+            })
         }
         SheetKind::Ods => {
             let mut wb: Ods<_> = open_workbook_from_rs(cursor).map_err(|e| open_err(&e))?;
-            read_sheets(&mut wb, limits)
+            read_sheets(&mut wb, |wb: &mut Ods<_>, name| {
+                load_range(wb, name, limits)
+            })
         }
         SheetKind::Xls => {
             let mut wb: Xls<_> = open_workbook_from_rs(cursor).map_err(|e| open_err(&e))?;
-            read_sheets(&mut wb, limits)
+            read_sheets(&mut wb, |wb: &mut Xls<_>, name| {
+                load_range(wb, name, limits)
+            })
         }
     }
 }
@@ -315,17 +362,67 @@ mod tests {
         buf.into_inner()
     }
 
+    /// The parts calamine needs to open a workbook of one sheet with this sheet XML.
+    fn workbook_of(sheet_xml: &str) -> Vec<u8> {
+        const NS: &str = "http://schemas.openxmlformats.org";
+        zip_of(&[
+            (
+                "_rels/.rels",
+                &format!(
+                    r#"<Relationships xmlns="{NS}/package/2006/relationships"><Relationship Id="rId1" Type="{NS}/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+                ),
+            ),
+            (
+                "xl/workbook.xml",
+                &format!(
+                    r#"<workbook xmlns="{NS}/spreadsheetml/2006/main" xmlns:r="{NS}/officeDocument/2006/relationships"><sheets><sheet name="Trekk" sheetId="1" r:id="rId1"/></sheets></workbook>"#
+                ),
+            ),
+            (
+                "xl/_rels/workbook.xml.rels",
+                &format!(
+                    r#"<Relationships xmlns="{NS}/package/2006/relationships"><Relationship Id="rId1" Type="{NS}/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#
+                ),
+            ),
+            ("xl/worksheets/sheet1.xml", sheet_xml),
+        ])
+    }
+
+    fn sheet_xml(cells: &str) -> String {
+        format!(
+            r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{cells}</sheetData></worksheet>"#
+        )
+    }
+
     #[test]
     fn a_far_away_cell_is_refused_before_loading() {
-        let bytes = zip_of(&[
-            ("xl/workbook.xml", "<workbook/>"),
-            (
-                "xl/worksheets/sheet1.xml",
-                r#"<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c><c r="XFD1048576"><v>2</v></c></row></sheetData></worksheet>"#,
-            ),
-        ]);
+        let bytes = workbook_of(&sheet_xml(
+            r#"<row r="1"><c r="A1"><v>1</v></c><c r="XFD1048576"><v>2</v></c></row>"#,
+        ));
         let err = read(SheetKind::Xlsx, &bytes, &ParseLimits::default());
         assert!(matches!(err, Err(ParseError::TooLarge(_))), "{err:?}");
+    }
+
+    #[test]
+    fn cells_out_of_order_and_blank_rows_keep_their_places() {
+        // Row 3 before row 1, a blank row 2, a styled empty cell far away.
+        let bytes = workbook_of(&sheet_xml(
+            r#"<row r="3"><c r="B3" t="inlineStr"><is><t>Kari</t></is></c><c r="A3"><v>7</v></c></row><row r="1"><c r="A1" t="inlineStr"><is><t>Liste</t></is></c></row><row r="9"><c r="XFD9" s="1"/></row>"#,
+        ));
+        let grids = read(SheetKind::Xlsx, &bytes, &ParseLimits::default()).unwrap();
+        let rows: Vec<(u32, Vec<Cell>)> = grids[0]
+            .rows
+            .iter()
+            .map(|r| (r.row, r.cells.clone()))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                (1, vec![Cell::Text("Liste".into())]),
+                (2, vec![]),
+                (3, vec![Cell::Number(7.0), Cell::Text("Kari".into())]),
+            ]
+        );
     }
 
     #[test]

@@ -5,12 +5,13 @@ use super::fields::{self, classify_header, Field};
 use super::grid::{Cell, Grid, Row};
 use super::{ParseOptions, ParsedLine, ParsedList};
 use crate::norwegian;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Column kinds of one table.
 #[derive(Debug, Clone, Default)]
 pub struct Mapping {
-    cols: HashMap<Field, usize>,
+    /// Ordered, not hashed: looked up a dozen times per row.
+    cols: BTreeMap<Field, usize>,
     comments: Vec<usize>,
     /// Folded header text by column, for content checks that need the word.
     titles: HashMap<usize, String>,
@@ -178,7 +179,11 @@ fn total_label(row: &Row, mapping: &Mapping) -> Option<String> {
         let first = f.split(' ').next().unwrap_or("");
         // Counts ("Totalt antall ansatte: 15") are not money; a count in brackets
         // ("Totalt (13 personer)") only qualifies a money total.
-        let unbracketed = fields::fold(&without_brackets(t));
+        let unbracketed = if t.contains(['(', ')', '[', ']']) {
+            fields::fold(&without_brackets(t)).into()
+        } else {
+            std::borrow::Cow::Borrowed(f.as_str())
+        };
         if unbracketed.split(' ').any(|w| {
             matches!(
                 w,
@@ -204,9 +209,10 @@ fn total_label(row: &Row, mapping: &Mapping) -> Option<String> {
         ) || f.starts_with("i alt")
             || f.starts_with("sub total")
             || f.starts_with("grand total")
-            || PAYABLE_TOTALS
-                .iter()
-                .any(|p| f == *p || f.starts_with(&format!("{p} ")))
+            || PAYABLE_TOTALS.iter().any(|p| {
+                f.strip_prefix(p)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+            })
         {
             return Some(f);
         }
@@ -413,27 +419,26 @@ impl Extractor<'_> {
             self.context.push(row.joined_text());
             return;
         }
-        if let Some(label) = total_label(row, m) {
-            let has_id = m
-                .get(Field::NationalId)
-                .is_some_and(|c| fields::looks_like_national_id(row.cell(c)));
-            if !has_id {
-                let amount = Self::amount(row, m).or_else(|| {
-                    row.cells
-                        .iter()
-                        .rev()
-                        .filter(|c| !matches!(c, Cell::Text(t) if total_label_text(t)))
-                        .find_map(fields::amount_ore)
-                });
-                self.closed = is_grand_total(&label) && self.lines.len() > self.table_start;
-                self.totals.push(TotalRow {
-                    label,
-                    amount,
-                    lines_before: self.lines.len(),
-                    grid: self.grid,
-                });
-                return;
-            }
+        // A row with a national ID is a person whatever its words say.
+        let has_id = m
+            .get(Field::NationalId)
+            .is_some_and(|c| fields::looks_like_national_id(row.cell(c)));
+        if let Some(label) = (!has_id).then(|| total_label(row, m)).flatten() {
+            let amount = Self::amount(row, m).or_else(|| {
+                row.cells
+                    .iter()
+                    .rev()
+                    .filter(|c| !matches!(c, Cell::Text(t) if total_label_text(t)))
+                    .find_map(fields::amount_ore)
+            });
+            self.closed = is_grand_total(&label) && self.lines.len() > self.table_start;
+            self.totals.push(TotalRow {
+                label,
+                amount,
+                lines_before: self.lines.len(),
+                grid: self.grid,
+            });
+            return;
         }
         let id = m
             .get(Field::NationalId)
@@ -504,12 +509,28 @@ impl Extractor<'_> {
                 && m.get(Field::Name).is_none()
                 && m.get(Field::LastName).is_none();
         let count_row = name.as_deref().is_some_and(|n| {
-            matches!(
-                fields::fold(n).split(' ').next().unwrap_or(""),
-                "antall" | "count" | "number" | "totalt" | "sum" | "total"
-            )
+            let first = |f: &str| {
+                matches!(
+                    f,
+                    "antall" | "count" | "number" | "totalt" | "sum" | "total"
+                )
+            };
+            // fold's first word without building the folded text, when it is plain ASCII
+            // and ends at plain ASCII.
+            let start = n.trim_start_matches(|c: char| {
+                c.is_ascii() && !c.is_ascii_alphanumeric() && c != '%'
+            });
+            let len = start
+                .find(|c: char| !c.is_ascii_alphanumeric())
+                .unwrap_or(start.len());
+            let (word, rest) = start.split_at(len);
+            if !word.is_empty() && rest.chars().next().is_none_or(|c| c.is_ascii() && c != '%') {
+                word.len() <= 6 && first(&word.to_ascii_lowercase())
+            } else {
+                first(fields::fold(n).split(' ').next().unwrap_or(""))
+            }
         });
-        if !person || count_row || is_page_footer(&row.joined_text()) {
+        if !person || count_row || may_be_page_footer(row) && is_page_footer(&row.joined_text()) {
             self.context.push(row.joined_text());
             return;
         }
@@ -569,6 +590,28 @@ fn looks_like_person_name(name: &str) -> bool {
         && !name.contains(':')
 }
 
+/// Whether [`is_page_footer`] can hold for the row: one of its words ("side", "page",
+/// "s", "sida") must be a word of a text cell (numbers and dates have none).
+fn may_be_page_footer(row: &Row) -> bool {
+    row.cells.iter().any(|c| match c {
+        Cell::Text(t) if t.is_ascii() => t.split(|ch: char| !ch.is_ascii_alphanumeric()).any(|w| {
+            ["side", "page", "s", "sida"]
+                .iter()
+                .any(|f| w.eq_ignore_ascii_case(f))
+        }),
+        // A word folding into one of them has at most four letters.
+        Cell::Text(t) => t
+            .split(|ch: char| {
+                !ch.is_alphanumeric() && !unicode_normalization::char::is_combining_mark(ch)
+            })
+            .any(|w| {
+                (1..=4).contains(&w.chars().filter(|c| c.is_alphanumeric()).count())
+                    && matches!(fields::fold(w).as_str(), "side" | "page" | "s" | "sida")
+            }),
+        _ => false,
+    })
+}
+
 /// "Side 2 av 3", "Page 2 of 3", "Utskrevet 27.11.2026 side 1".
 fn is_page_footer(text: &str) -> bool {
     let f = fields::fold(text);
@@ -589,7 +632,7 @@ fn total_label_text(t: &str) -> bool {
 /// Column kinds guessed from content when no header row names them.
 fn content_mapping(rows: &[Row]) -> Option<Mapping> {
     let width = rows.iter().map(|r| r.cells.len()).max().unwrap_or(0);
-    let mut cols = HashMap::new();
+    let mut cols = BTreeMap::new();
     let mut best_id: Option<(usize, usize)> = None;
     let mut best_name: Option<(usize, usize)> = None;
     let mut amount_col = None;
