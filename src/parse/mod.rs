@@ -14,6 +14,7 @@ pub mod grid;
 pub mod ids;
 pub mod markup;
 pub mod pdf;
+mod pdf_text;
 pub mod sandbox;
 pub mod sheet;
 pub mod table;

@@ -1,10 +1,27 @@
 //! PDF lists: text with positions from pdf-extract, rebuilt into lines and columns.
 //! Columns come from the header line (kept across pages until a new header appears), so
 //! repeated page headers and page footers fall out as non-person rows.
+//! Glyphs come from our own reader on lopdf ([`super::pdf_text`]); a document it does not
+//! handle goes through pdf-extract, which yields the same glyphs, only slower.
 use super::fields::{self, classify_header, Field};
 use super::grid::{Cell, Grid, Row};
+use super::pdf_text::{self, GlyphSink};
 use super::{ParseError, ParseLimits};
 use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
+
+/// A glyph's text: a range of the page's text buffer (no String per glyph).
+#[derive(Debug, Clone, Copy)]
+struct TextRange {
+    start: u32,
+    len: u32,
+}
+
+impl TextRange {
+    fn of<'t>(&self, text: &'t str) -> &'t str {
+        let start = self.start as usize;
+        text.get(start..start + self.len as usize).unwrap_or("")
+    }
+}
 
 #[derive(Debug, Clone)]
 struct Glyph {
@@ -13,7 +30,14 @@ struct Glyph {
     y: f64,
     end: f64,
     size: f64,
-    ch: String,
+    ch: TextRange,
+}
+
+/// One page's glyphs and the text they point into.
+#[derive(Debug, Default)]
+struct Page {
+    glyphs: Vec<Glyph>,
+    text: String,
 }
 
 /// A glyph as drawn, before the page is turned upright: origin in PDF user space (y up),
@@ -25,7 +49,7 @@ struct RawGlyph {
     dir: u8,
     advance: f64,
     size: f64,
-    ch: String,
+    ch: TextRange,
 }
 
 /// One stretch of text on a line without a column-sized gap in it.
@@ -46,8 +70,9 @@ pub struct Line {
 }
 
 struct Collector {
-    pages: Vec<Vec<Glyph>>,
+    pages: Vec<Page>,
     current: Vec<RawGlyph>,
+    text: String,
     width: f64,
     height: f64,
     glyphs: usize,
@@ -76,16 +101,16 @@ fn upright(px: f64, py: f64, dir: u8, width: f64, height: f64) -> (f64, f64) {
 }
 
 /// Turn a page's glyphs so its main text direction reads left to right.
-fn upright_page(raw: Vec<RawGlyph>, width: f64, height: f64) -> Vec<Glyph> {
+fn upright_page(raw: &[RawGlyph], width: f64, height: f64) -> Vec<Glyph> {
     let mut count = [0usize; 4];
-    for g in &raw {
+    for g in raw {
         count[usize::from(g.dir & 3)] += 1;
     }
     // Ties go to ordinary horizontal text.
     let dir = (0..4u8)
         .max_by_key(|&d| (count[usize::from(d)], std::cmp::Reverse(d)))
         .unwrap_or(0);
-    raw.into_iter()
+    raw.iter()
         .filter_map(|g| {
             let (x, y) = upright(g.px, g.py, dir, width, height);
             (x.is_finite() && y.is_finite()).then_some(Glyph {
@@ -99,6 +124,101 @@ fn upright_page(raw: Vec<RawGlyph>, width: f64, height: f64) -> Vec<Glyph> {
         .collect()
 }
 
+impl Collector {
+    fn new(max_glyphs: usize) -> Self {
+        Collector {
+            pages: Vec::new(),
+            current: Vec::new(),
+            text: String::new(),
+            width: 0.0,
+            height: 0.0,
+            glyphs: 0,
+            max_glyphs,
+        }
+    }
+
+    fn start_page(&mut self, width: f64, height: f64) {
+        self.current.clear();
+        self.text.clear();
+        self.width = width;
+        self.height = height;
+    }
+
+    fn finish_page(&mut self) {
+        let glyphs = upright_page(&self.current, self.width, self.height);
+        self.current.clear();
+        self.pages.push(Page {
+            glyphs,
+            text: std::mem::take(&mut self.text),
+        });
+    }
+
+    /// Returns false once over the glyph limit.
+    fn add(&mut self, trm: &Transform, width: f64, font_size: f64, ch: &str) -> bool {
+        self.glyphs += 1;
+        if self.glyphs > self.max_glyphs {
+            return false;
+        }
+        // Scale of the text matrix: the side of a square of the same area.
+        let det = (trm.m11 * trm.m22 - trm.m12 * trm.m21).abs();
+        let size = font_size * det.sqrt();
+        let size = if size.is_finite() && size > 0.1 {
+            size
+        } else {
+            10.0
+        };
+        if !trm.m31.is_finite() || !trm.m32.is_finite() {
+            return true;
+        }
+        // Some fonts report no advance width: assume half an em so words still hold together.
+        let advance = width * size;
+        let advance = if advance.is_finite() && advance > 0.05 * size {
+            advance
+        } else {
+            0.5 * size
+        };
+        // The glyph limit keeps the buffer far below 4 GiB.
+        let start = self.text.len() as u32;
+        self.text.push_str(ch);
+        self.current.push(RawGlyph {
+            px: trm.m31,
+            py: trm.m32,
+            dir: quarter_turn(trm.m11, trm.m12),
+            advance,
+            size,
+            ch: TextRange {
+                start,
+                len: ch.len() as u32,
+            },
+        });
+        true
+    }
+}
+
+impl GlyphSink for Collector {
+    fn begin_page(&mut self, width: f64, height: f64) {
+        self.start_page(width, height);
+    }
+
+    fn glyph(
+        &mut self,
+        trm: &Transform,
+        width: f64,
+        font_size: f64,
+        text: &str,
+    ) -> Result<(), pdf_text::Error> {
+        if self.add(trm, width, font_size, text) {
+            Ok(())
+        } else {
+            Err(pdf_text::Error::Stopped)
+        }
+    }
+
+    fn end_page(&mut self) {
+        self.finish_page();
+    }
+}
+
 impl OutputDev for Collector {
     fn begin_page(
         &mut self,
@@ -106,15 +226,12 @@ impl OutputDev for Collector {
         media_box: &MediaBox,
         _art: Option<(f64, f64, f64, f64)>,
     ) -> Result<(), OutputError> {
-        self.current.clear();
-        self.width = media_box.urx - media_box.llx;
-        self.height = media_box.ury - media_box.lly;
+        self.start_page(media_box.urx - media_box.llx, media_box.ury - media_box.lly);
         Ok(())
     }
 
     fn end_page(&mut self) -> Result<(), OutputError> {
-        let raw = std::mem::take(&mut self.current);
-        self.pages.push(upright_page(raw, self.width, self.height));
+        self.finish_page();
         Ok(())
     }
 
@@ -126,37 +243,11 @@ impl OutputDev for Collector {
         font_size: f64,
         ch: &str,
     ) -> Result<(), OutputError> {
-        self.glyphs += 1;
-        if self.glyphs > self.max_glyphs {
-            return Err(OutputError::FormatError(std::fmt::Error));
-        }
-        // Scale of the text matrix: the side of a square of the same area.
-        let det = (trm.m11 * trm.m22 - trm.m12 * trm.m21).abs();
-        let size = font_size * det.sqrt();
-        let size = if size.is_finite() && size > 0.1 {
-            size
+        if self.add(trm, width, font_size, ch) {
+            Ok(())
         } else {
-            10.0
-        };
-        if !trm.m31.is_finite() || !trm.m32.is_finite() {
-            return Ok(());
+            Err(OutputError::FormatError(std::fmt::Error))
         }
-        // Some fonts report no advance width: assume half an em so words still hold together.
-        let advance = width * size;
-        let advance = if advance.is_finite() && advance > 0.05 * size {
-            advance
-        } else {
-            0.5 * size
-        };
-        self.current.push(RawGlyph {
-            px: trm.m31,
-            py: trm.m32,
-            dir: quarter_turn(trm.m11, trm.m12),
-            advance,
-            size,
-            ch: ch.to_string(),
-        });
-        Ok(())
     }
 
     fn begin_word(&mut self) -> Result<(), OutputError> {
@@ -174,7 +265,7 @@ impl OutputDev for Collector {
 
 /// Glyphs of one page → lines of words, top to bottom. A word ends at a space glyph or
 /// at a gap wider than a sixth of the font size (some PDFs draw no space glyphs).
-fn page_lines(page: u32, mut glyphs: Vec<Glyph>) -> Vec<Line> {
+fn page_lines(page: u32, Page { mut glyphs, text }: Page) -> Vec<Line> {
     glyphs.sort_by(|a, b| a.y.total_cmp(&b.y).then(a.x.total_cmp(&b.x)));
     let mut rows: Vec<Vec<Glyph>> = Vec::new();
     for g in glyphs {
@@ -191,13 +282,14 @@ fn page_lines(page: u32, mut glyphs: Vec<Glyph>) -> Vec<Line> {
             let mut last_end: Option<f64> = None;
             let mut pending_space = false;
             for g in r {
-                if g.ch.trim().is_empty() {
+                let ch = g.ch.of(&text);
+                if ch.trim().is_empty() {
                     pending_space = true;
                     continue;
                 }
                 let joined = match (words.last_mut(), last_end) {
                     (Some(w), Some(e)) if !pending_space && g.x - e < 0.17 * g.size => {
-                        w.text.push_str(&g.ch);
+                        w.text.push_str(ch);
                         w.x1 = w.x1.max(g.end);
                         true
                     }
@@ -205,7 +297,7 @@ fn page_lines(page: u32, mut glyphs: Vec<Glyph>) -> Vec<Line> {
                 };
                 if !joined {
                     words.push(Chunk {
-                        text: g.ch.clone(),
+                        text: ch.to_string(),
                         x0: g.x,
                         x1: g.end.max(g.x),
                     });
@@ -962,21 +1054,88 @@ pub fn lines(bytes: &[u8], limits: &ParseLimits) -> Result<Vec<Line>, ParseError
     if pages.len() > limits.max_pdf_pages {
         return Err(ParseError::TooLarge(format!("{} pages", pages.len())));
     }
-    let mut out = Collector {
-        pages: Vec::new(),
-        current: Vec::new(),
-        width: 0.0,
-        height: 0.0,
-        glyphs: 0,
-        max_glyphs: limits.max_pdf_chars,
-    };
-    pdf_extract::output_doc(&doc, &mut out)
-        .map_err(|e| ParseError::Corrupt(format!("pdf text: {e}")))?;
+    let pages = glyphs(&doc, limits.max_pdf_chars, Reader::Auto)?;
     let mut lines = Vec::new();
-    for (i, glyphs) in out.pages.into_iter().enumerate() {
-        lines.extend(page_lines(i as u32 + 1, glyphs));
+    for (i, page) in pages.into_iter().enumerate() {
+        lines.extend(page_lines(i as u32 + 1, page));
     }
     Ok(lines)
+}
+
+/// Which glyph reader to use (tests compare them).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Reader {
+    /// Ours, or pdf-extract for what ours does not handle.
+    Auto,
+    #[cfg_attr(not(test), allow(dead_code))]
+    PdfExtract,
+}
+
+fn glyphs(
+    doc: &lopdf::Document,
+    max_glyphs: usize,
+    reader: Reader,
+) -> Result<Vec<Page>, ParseError> {
+    if reader == Reader::Auto {
+        let mut out = Collector::new(max_glyphs);
+        match pdf_text::read(doc, &mut out) {
+            Ok(_) => return Ok(out.pages),
+            Err(pdf_text::Error::Unsupported(w)) => {
+                tracing::debug!("pdf: {w}; reading with pdf-extract");
+            }
+            Err(e) => return Err(ParseError::Corrupt(format!("pdf text: {e}"))),
+        }
+    }
+    let mut out = Collector::new(max_glyphs);
+    pdf_extract::output_doc(doc, &mut out)
+        .map_err(|e| ParseError::Corrupt(format!("pdf text: {e}")))?;
+    Ok(out.pages)
+}
+
+/// What the comparison tests see of one document.
+#[cfg(test)]
+pub(super) enum Compared {
+    /// lopdf cannot load it, or it is encrypted or too long.
+    Unloadable,
+    /// Our reader handed it to pdf-extract, for this reason.
+    FellBack(String),
+    /// Our reader stopped with an error of its own (glyph limit, nesting).
+    Failed(String),
+    /// Our reader's lines, pdf-extract's (`None` when it fails or panics), and whether ours
+    /// read text pdf-extract ignores.
+    Read(Vec<Line>, Option<Vec<Line>>, pdf_text::Stats),
+}
+
+#[cfg(test)]
+pub(super) fn compare_readers(bytes: &[u8]) -> Compared {
+    let Ok(doc) = lopdf::Document::load_mem(bytes) else {
+        return Compared::Unloadable;
+    };
+    if doc.is_encrypted() || doc.get_pages().len() > ParseLimits::default().max_pdf_pages {
+        return Compared::Unloadable;
+    }
+    let max = ParseLimits::default().max_pdf_chars;
+    let to_lines = |pages: Vec<Page>| -> Vec<Line> {
+        let mut lines = Vec::new();
+        for (i, page) in pages.into_iter().enumerate() {
+            lines.extend(page_lines(i as u32 + 1, page));
+        }
+        lines
+    };
+    // Ours alone, so a panic of ours fails the test while pdf-extract's are caught.
+    let mut out = Collector::new(max);
+    let stats = match pdf_text::read(&doc, &mut out) {
+        Ok(stats) => stats,
+        Err(pdf_text::Error::Unsupported(why)) => return Compared::FellBack(why.to_string()),
+        Err(e) => return Compared::Failed(e.to_string()),
+    };
+    let ours = out.pages;
+    let theirs = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        glyphs(&doc, max, Reader::PdfExtract).ok().map(to_lines)
+    }))
+    .ok()
+    .flatten();
+    Compared::Read(to_lines(ours), theirs, stats)
 }
 
 /// A PDF → one grid of its pages.
@@ -1485,19 +1644,29 @@ mod tests {
         // "Navn Beløp" drawn bottom to top on a portrait page (landscape shown with /Rotate 90),
         // and a second line to the right of it (lower on the landscape page).
         let mut raw = Vec::new();
+        let mut buf = String::new();
         for (px, text) in [(100.0, "Navn Beløp"), (112.0, "Kari 450")] {
             for (k, ch) in text.chars().enumerate() {
+                let start = buf.len() as u32;
+                buf.push(ch);
                 raw.push(RawGlyph {
                     px,
                     py: 50.0 + 5.0 * k as f64,
                     dir: 1,
                     advance: 4.5,
                     size: 9.0,
-                    ch: ch.to_string(),
+                    ch: TextRange {
+                        start,
+                        len: ch.len_utf8() as u32,
+                    },
                 });
             }
         }
-        let lines = page_lines(1, upright_page(raw, 595.0, 842.0));
+        let page = Page {
+            glyphs: upright_page(&raw, 595.0, 842.0),
+            text: buf,
+        };
+        let lines = page_lines(1, page);
         let texts: Vec<Vec<&str>> = lines
             .iter()
             .map(|l| l.chunks.iter().map(|c| c.text.as_str()).collect())
