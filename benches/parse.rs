@@ -318,26 +318,12 @@ fn probe(path: &str) -> i32 {
         "opts": ParseOptions::default(),
         "limits": limits,
     });
-    let (mem, cpu) = (limits.max_memory_bytes, limits.max_cpu_seconds);
+    // The child sets its own limits from the request, as under parse_sandboxed.
     let mut cmd = Command::new(EXE);
     cmd.arg(trekkpost::parse::sandbox::CHILD_ARG)
         .arg(request.to_string())
         .stdin(file)
         .stderr(Stdio::null());
-    // SAFETY: setrlimit only, as the sandbox does.
-    unsafe {
-        use std::os::unix::process::CommandExt;
-        cmd.pre_exec(move || {
-            for (res, v) in [(libc::RLIMIT_AS, mem), (libc::RLIMIT_CPU, cpu)] {
-                let lim = libc::rlimit {
-                    rlim_cur: v as libc::rlim_t,
-                    rlim_max: v as libc::rlim_t,
-                };
-                libc::setrlimit(res, &lim);
-            }
-            Ok(())
-        });
-    }
     let Ok(out) = cmd.output() else {
         return 1;
     };
@@ -376,6 +362,25 @@ fn main() {
             std::process::exit(1);
         }
     };
+    // `cargo test --all-targets` runs this too, unoptimised and without `--bench`: then
+    // only check that every path still runs, on small files.
+    if !args.iter().any(|a| a == "--bench") {
+        let few = people(200, 0x5eed);
+        let xlsx = write_xlsx(&[("Trekk", xlsx_rows(&few))], &[]);
+        let pdf = write_pdf(&pdf_pages(&few[..80], 2), None);
+        let csv = csv_of(&few);
+        let read = [
+            parse_in_process("quick.xlsx", &xlsx),
+            parse_in_process("quick.pdf", &pdf),
+            parse_in_process("quick.csv", &csv),
+            calamine_walk(&xlsx).min(1),
+        ];
+        println!("quick check (cargo bench --bench parse for figures): {read:?}");
+        if read != [200, 80, 200, 1] {
+            std::process::exit(1);
+        }
+        return;
+    }
     let runs = 7;
     println!("trekkpost parse benchmark ({runs} runs each; fastest / median)\n");
 
@@ -486,7 +491,7 @@ fn main() {
 
     // 4. Peak memory of the sandboxed child for ~50 MB attachments.
     const TARGET: usize = 50_000_000;
-    let big_people = people(800_000, 0xb16);
+    let big_people = people(1_300_000, 0xb16);
     let mut csv = csv_of(&big_people);
     if let Some(cut) = csv[..TARGET.min(csv.len())]
         .iter()
@@ -499,6 +504,9 @@ fn main() {
         &[("Trekk", xlsx_rows(&ten_k))],
         &[("xl/media/image1.png", &image)],
     );
+    // A CSV at the row limit (ParseLimits::max_rows) is read whole; beyond it, refused.
+    let max_rows = ParseLimits::default().max_rows as usize;
+    let at_limit = csv_of(&big_people[..max_rows - 1]);
     let pdf_padding = random_bytes(TARGET - pdf.len(), 8);
     let pdf_big = write_pdf(&pdf_pages(&ten_k[..800], 20), Some(&pdf_padding));
     println!(
@@ -509,6 +517,7 @@ fn main() {
     };
     for (name, bytes) in [
         ("big.csv", &csv),
+        ("rows-at-limit.csv", &at_limit),
         ("big-with-picture.xlsx", &xlsx_big),
         ("big-with-image.pdf", &pdf_big),
     ] {

@@ -1,35 +1,45 @@
 //! CSV / text lists: encoding detection (UTF-8 ± BOM, UTF-16 with BOM, Windows-1252),
 //! delimiter detection and quoted fields.
 use super::grid::{Cell, Grid, Row};
+use super::ParseError;
+use std::borrow::Cow;
 
 /// Bytes → text. UTF-8 when it decodes cleanly, else Windows-1252 (a superset of
 /// ISO-8859-1 for the letters Norwegian payroll exports use).
 pub fn decode(bytes: &[u8]) -> String {
+    decode_borrowed(bytes).into_owned()
+}
+
+/// [`decode`] without a copy of text that is UTF-8 already (a large CSV is held once).
+pub fn decode_borrowed(bytes: &[u8]) -> Cow<'_, str> {
     if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        return String::from_utf8_lossy(rest).into_owned();
+        return String::from_utf8_lossy(rest);
     }
     if bytes.starts_with(&[0xFF, 0xFE]) {
-        return encoding_rs::UTF_16LE.decode(bytes).0.into_owned();
+        return encoding_rs::UTF_16LE.decode(bytes).0;
     }
     if bytes.starts_with(&[0xFE, 0xFF]) {
-        return encoding_rs::UTF_16BE.decode(bytes).0.into_owned();
+        return encoding_rs::UTF_16BE.decode(bytes).0;
     }
     match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(),
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0,
     }
 }
 
 /// Split one logical record set into fields, honouring double quotes (`""` inside quotes).
 fn split_records(text: &str, delim: char) -> Vec<Vec<String>> {
     let mut records = Vec::new();
-    for_each_record(text, delim, |r| records.push(r));
+    for_each_record(text, delim, |r| {
+        records.push(r);
+        true
+    });
     records
 }
 
 /// [`split_records`] handing each record over as it is complete, so a large file is never
-/// held as fields and as rows at the same time.
-fn for_each_record(text: &str, delim: char, mut emit: impl FnMut(Vec<String>)) {
+/// held as fields and as rows at the same time. Stops when `emit` says no more.
+fn for_each_record(text: &str, delim: char, mut emit: impl FnMut(Vec<String>) -> bool) {
     let mut field = String::new();
     let mut record = Vec::new();
     let mut in_quotes = false;
@@ -57,7 +67,9 @@ fn for_each_record(text: &str, delim: char, mut emit: impl FnMut(Vec<String>)) {
             '\r' => {}
             '\n' => {
                 record.push(std::mem::take(&mut field));
-                emit(std::mem::take(&mut record));
+                if !emit(std::mem::take(&mut record)) {
+                    return;
+                }
             }
             _ => field.push(c),
         }
@@ -91,16 +103,18 @@ fn detect_delimiter(text: &str) -> (char, usize) {
 }
 
 /// Fixed-width text (columns padded with spaces): fields split at runs of 2+ spaces.
+fn spaced_records(text: &str) -> impl Iterator<Item = Vec<String>> + '_ {
+    text.lines().map(|l| {
+        l.split("  ")
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .map(str::to_string)
+            .collect()
+    })
+}
+
 fn split_spaced(text: &str) -> Vec<Vec<String>> {
-    text.lines()
-        .map(|l| {
-            l.split("  ")
-                .map(str::trim)
-                .filter(|f| !f.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
-        .collect()
+    spaced_records(text).collect()
 }
 
 fn cell_of(field: String) -> Cell {
@@ -116,32 +130,56 @@ fn cell_of(field: String) -> Cell {
 
 /// CSV text → one grid; every field is text (the table reader parses values).
 pub fn read(name: &str, bytes: &[u8]) -> Grid {
-    let mut text = decode(bytes);
+    let (grid, _) = read_rows(name, bytes, u64::MAX);
+    grid
+}
+
+/// [`read`] of at most `max_rows` rows: a longer file is refused, and reading stops there
+/// rather than holding all of it.
+pub fn read_limited(name: &str, bytes: &[u8], max_rows: u64) -> Result<Grid, ParseError> {
+    match read_rows(name, bytes, max_rows) {
+        (grid, false) => Ok(grid),
+        (_, true) => Err(ParseError::TooLarge(format!(
+            "more than {max_rows} rows (the limit max_rows)"
+        ))),
+    }
+}
+
+/// The grid, and whether rows were left unread at the limit.
+fn read_rows(name: &str, bytes: &[u8], max_rows: u64) -> (Grid, bool) {
+    let mut text = decode_borrowed(bytes);
     // Old Mac line endings (a bare CR).
     if text.contains('\r') && !text.contains('\n') {
-        text = text.replace('\r', "\n");
+        text = text.replace('\r', "\n").into();
     }
     let (delim, score) = detect_delimiter(&text);
     let sample: String = text.lines().take(50).collect::<Vec<_>>().join("\n");
     let sheet: std::sync::Arc<str> = name.into();
     let mut rows = Vec::new();
+    let mut cut = false;
     let push = |rec: Vec<String>| {
+        if rows.len() as u64 >= max_rows {
+            cut = true;
+            return false;
+        }
         rows.push(Row {
             sheet: sheet.clone(),
             row: rows.len() as u32 + 1,
             cells: rec.into_iter().map(cell_of).collect(),
             free_text: false,
-        })
+        });
+        true
     };
     if consistency(&split_spaced(&sample)) > score {
-        split_spaced(&text).into_iter().for_each(push);
+        spaced_records(&text).all(push);
     } else {
         for_each_record(&text, delim, push);
     }
-    Grid {
+    let grid = Grid {
         name: name.to_string(),
         rows,
-    }
+    };
+    (grid, cut)
 }
 
 #[cfg(test)]

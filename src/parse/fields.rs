@@ -135,6 +135,28 @@ fn fold_chars(chars: impl Iterator<Item = char>) -> String {
 /// Classify one header cell. The score orders competing columns of the same kind
 /// (higher wins).
 pub fn classify_header(text: &str) -> Option<(Field, u8)> {
+    // Pure and asked again and again about the same texts (a PDF's words are tried alone,
+    // in pairs and as phrases): remembered per thread, the memory bounded.
+    const REMEMBERED: usize = 4096;
+    type Seen = std::collections::HashMap<Box<str>, Option<(Field, u8)>>;
+    thread_local! {
+        static SEEN: std::cell::RefCell<Seen> = std::cell::RefCell::default();
+    }
+    SEEN.with(|seen| {
+        if let Some(hit) = seen.borrow().get(text) {
+            return *hit;
+        }
+        let result = classify_header_text(text);
+        let mut seen = seen.borrow_mut();
+        if seen.len() >= REMEMBERED {
+            seen.clear();
+        }
+        seen.insert(text.into(), result);
+        result
+    })
+}
+
+fn classify_header_text(text: &str) -> Option<(Field, u8)> {
     let raw = text.trim();
     if raw.is_empty() || raw.chars().count() > 60 {
         return None;

@@ -57,6 +57,12 @@ static NINE_DIGITS_RE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?:^|[^0-9])([0-9]{3}[ \u{a0}]?[0-9]{3}[ \u{a0}]?[0-9]{3})(?:[^0-9]|$)"));
 static NUMBER_RE: LazyLock<Regex> = LazyLock::new(|| re(r"(?:^|[^0-9])([0-9]{5,10})(?:[^0-9]|$)"));
 
+/// ASCII digits in a line. Each pattern needs a number of them, so most lines (names,
+/// footers) are passed over before a pattern is compiled or run.
+fn digit_count(line: &str) -> usize {
+    line.bytes().filter(u8::is_ascii_digit).count()
+}
+
 /// Identifiers from lines of text (title rows first), first match of each kind wins.
 pub fn from_text(lines: &[String]) -> ListIdentifiers {
     let mut ids = ListIdentifiers::default();
@@ -72,7 +78,7 @@ pub fn from_text(lines: &[String]) -> ListIdentifiers {
         }
     }
     if ids.org_number.is_none() {
-        ids.org_number = lines.iter().find_map(|l| {
+        ids.org_number = lines.iter().filter(|l| digit_count(l) >= 9).find_map(|l| {
             let c = SUBUNIT_RE.captures(l)?;
             let digits: String = c[1].chars().filter(|ch| ch.is_ascii_digit()).collect();
             (digits.len() == 9).then_some(digits)
@@ -80,7 +86,7 @@ pub fn from_text(lines: &[String]) -> ListIdentifiers {
     }
     // Unlabelled: a nine-digit number with a valid org-number check digit.
     if ids.org_number.is_none() {
-        ids.org_number = lines.iter().find_map(|l| {
+        ids.org_number = lines.iter().filter(|l| digit_count(l) >= 9).find_map(|l| {
             NINE_DIGITS_RE.captures_iter(l).find_map(|c| {
                 let digits: String = c[1].chars().filter(|ch| ch.is_ascii_digit()).collect();
                 norwegian::is_valid_org_number(&digits).then_some(digits)
@@ -110,6 +116,13 @@ fn employer_id_in(line: &str) -> Option<String> {
         "ag-nr",
         "id",
     ];
+    let id_like = line
+        .as_bytes()
+        .windows(5)
+        .any(|w| w[0].is_ascii_uppercase() && w[1..].iter().all(u8::is_ascii_digit));
+    if !id_like {
+        return None;
+    }
     EMPLOYER_RE.captures_iter(line).find_map(|c| {
         let m = c.get(1)?;
         let before = line[..m.start()].to_lowercase();
@@ -120,6 +133,9 @@ fn employer_id_in(line: &str) -> Option<String> {
 }
 
 fn list_number_in(line: &str) -> Option<String> {
+    if digit_count(line) < 5 {
+        return None;
+    }
     for c in LIST_RE.captures_iter(line) {
         let whole = c.get(0)?;
         let num = &c[1];
@@ -135,6 +151,9 @@ fn list_number_in(line: &str) -> Option<String> {
 }
 
 fn org_number_in(line: &str) -> Option<String> {
+    if digit_count(line) < 9 {
+        return None;
+    }
     let c = ORG_RE.captures(line).or_else(|| MVA_RE.captures(line))?;
     let digits: String = c[1].chars().filter(|ch| ch.is_ascii_digit()).collect();
     (digits.len() == 9).then_some(digits)

@@ -195,7 +195,7 @@ fn read_grids(
             return Err(ParseError::Encrypted("encrypted Office document".into()))
         }
         Format::Pdf => pdf::read(bytes, limits)?,
-        Format::Text => vec![csv::read(file_name, bytes)],
+        Format::Text => vec![csv::read_limited(file_name, bytes, limits.max_rows)?],
         Format::Html => vec![markup::read_html(file_name, &csv::decode(bytes))],
         Format::SpreadsheetMl => markup::read_spreadsheet_ml(&csv::decode(bytes))?,
         Format::Unknown => {
@@ -204,6 +204,14 @@ fn read_grids(
             ));
         }
     };
+    // Each reader stops at the limit for one table; many sheets or pages add up.
+    let rows: usize = grids.iter().map(|g| g.rows.len()).sum();
+    if rows as u64 > limits.max_rows {
+        return Err(ParseError::TooLarge(format!(
+            "more than {} rows (the limit max_rows)",
+            limits.max_rows
+        )));
+    }
     Ok((format, grids))
 }
 

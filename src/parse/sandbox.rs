@@ -7,7 +7,7 @@
 use super::{parse_attachment_with_limits, unreadable, ParseOptions, ParsedList};
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -30,6 +30,9 @@ pub struct ParseLimits {
     pub max_zip_entries: usize,
     /// Rows × columns of one sheet's used area.
     pub max_sheet_cells: u64,
+    /// Rows read from one file (CSV lines, sheet rows, PDF text lines). No employer's list
+    /// comes near it; a file beyond it is refused before it can fill memory.
+    pub max_rows: u64,
     /// Pages of a PDF.
     pub max_pdf_pages: usize,
     /// Characters drawn in a PDF.
@@ -48,6 +51,7 @@ impl Default for ParseLimits {
             max_zip_uncompressed_bytes: 200 * 1024 * 1024,
             max_zip_entries: 10_000,
             max_sheet_cells: 5_000_000,
+            max_rows: 100_000,
             max_pdf_pages: 2_000,
             max_pdf_chars: 5_000_000,
             max_output_bytes: 256 * 1024 * 1024,
@@ -159,7 +163,6 @@ pub fn parse_sandboxed(
         Ok(r) => r,
         Err(e) => return unreadable(format!("cannot start the parser: {e}")),
     };
-    let (mem, cpu) = (limits.max_memory_bytes, limits.max_cpu_seconds.max(1));
     let mut cmd = Command::new(exe);
     cmd.arg(CHILD_ARG)
         .arg(request)
@@ -168,16 +171,9 @@ pub fn parse_sandboxed(
         .stderr(Stdio::piped())
         .env_clear()
         .env("RUST_BACKTRACE", "0");
-    // SAFETY: the closure only calls setrlimit, which is async-signal-safe.
-    unsafe {
-        cmd.pre_exec(move || {
-            set_limit(libc::RLIMIT_AS, mem, mem)?;
-            set_limit(libc::RLIMIT_CPU, cpu, cpu + 2)?;
-            set_limit(libc::RLIMIT_CORE, 0, 0)?;
-            set_limit(libc::RLIMIT_FSIZE, 0, 0)?;
-            Ok(())
-        });
-    }
+    // No pre_exec hook: without one the child is started by posix_spawn, which does not
+    // copy the (large) parent's page tables as fork does. The child sets its own limits
+    // before it reads a byte of the file (`child_main`).
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => return unreadable(format!("cannot start the parser: {e}")),
@@ -195,12 +191,23 @@ pub fn parse_sandboxed(
             // A child that dies early closes the pipe; that error is reported via its status.
             let _ = stdin.write_all(bytes);
         });
-        let out = s.spawn(move || read_capped(stdout, max_out));
+        let (done, output) = std::sync::mpsc::channel();
+        s.spawn(move || {
+            let _ = done.send(read_capped(stdout, max_out));
+        });
         let err = s.spawn(move || read_capped(stderr, 64 * 1024));
         let deadline = Instant::now() + Duration::from_secs(limits.max_wall_seconds.max(1));
+        // The output ends when the child does: wait for that, not in sleeps that would
+        // add to every parse.
         let mut timed_out = false;
-        // Most parses end within milliseconds: poll often at first, then back off.
-        let mut pause = Duration::from_micros(200);
+        let out = match output.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(out) => out,
+            Err(_) => {
+                timed_out = true;
+                let _ = child.kill();
+                output.recv().unwrap_or_default()
+            }
+        };
         let status = loop {
             match child.try_wait() {
                 Ok(Some(st)) => break Some(st),
@@ -209,17 +216,13 @@ pub fn parse_sandboxed(
                     let _ = child.kill();
                     break child.wait().ok();
                 }
-                Ok(None) => {
-                    std::thread::sleep(pause);
-                    pause = (pause * 2).min(Duration::from_millis(5));
-                }
+                Ok(None) => std::thread::sleep(Duration::from_micros(100)),
                 Err(_) => {
                     let _ = child.kill();
                     break child.wait().ok();
                 }
             }
         };
-        let out = out.join().unwrap_or_default();
         let err = String::from_utf8_lossy(&err.join().unwrap_or_default()).into_owned();
         let Some(status) = status else {
             return unreadable("the parser could not be waited for");
@@ -250,6 +253,19 @@ pub fn child_main(args: &[String]) -> i32 {
             return 2;
         }
     };
+    // Limits first, before a byte of the file is read.
+    let (mem, cpu) = (
+        request.limits.max_memory_bytes,
+        request.limits.max_cpu_seconds.max(1),
+    );
+    let limited = set_limit(libc::RLIMIT_AS, mem, mem)
+        .and_then(|_| set_limit(libc::RLIMIT_CPU, cpu, cpu + 2))
+        .and_then(|_| set_limit(libc::RLIMIT_CORE, 0, 0))
+        .and_then(|_| set_limit(libc::RLIMIT_FSIZE, 0, 0));
+    if let Err(e) = limited {
+        eprintln!("parse child: cannot set its limits: {e}");
+        return 2;
+    }
     let mut bytes = Vec::new();
     if std::io::stdin()
         .lock()
@@ -288,7 +304,8 @@ pub fn child_main(args: &[String]) -> i32 {
         _ => unreadable("the parser failed on this file"),
     };
     let stdout = std::io::stdout();
-    let mut lock = stdout.lock();
+    // Stdout alone is line-buffered, and JSON has no lines: one write per kilobyte.
+    let mut lock = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let written = lock
         .write_all(RESULT_MARKER)
         .map_err(serde_json::Error::io)

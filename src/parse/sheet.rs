@@ -182,6 +182,9 @@ fn stream_grid<'a, E: std::fmt::Display>(
         let value = convert_owned(Data::from(cell.get_value().clone()));
         max_row = max_row.max(u64::from(r) + 1);
         max_col = max_col.max(u64::from(c) + 1);
+        if max_row > limits.max_rows {
+            return Err(too_many_rows(name, limits));
+        }
         if max_row.saturating_mul(max_col) > limits.max_sheet_cells {
             return Err(ParseError::TooLarge(format!(
                 "sheet {name} spans {max_row}×{max_col} cells"
@@ -232,12 +235,22 @@ fn stream_grid<'a, E: std::fmt::Display>(
     })
 }
 
+fn too_many_rows(name: &str, limits: &ParseLimits) -> ParseError {
+    ParseError::TooLarge(format!(
+        "sheet {name} has more than {} rows (the limit max_rows)",
+        limits.max_rows
+    ))
+}
+
 fn check_range(
     name: &str,
     range: &calamine::Range<Data>,
     limits: &ParseLimits,
 ) -> Result<(), ParseError> {
     let (h, w) = range.get_size();
+    if h as u64 > limits.max_rows {
+        return Err(too_many_rows(name, limits));
+    }
     if (h as u64).saturating_mul(w as u64) > limits.max_sheet_cells {
         return Err(ParseError::TooLarge(format!(
             "sheet {name} has {h}×{w} cells"
