@@ -142,6 +142,9 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
     thread_local! {
         static SEEN: std::cell::RefCell<Seen> = std::cell::RefCell::default();
     }
+    if too_many_digits(text) {
+        return None;
+    }
     SEEN.with(|seen| {
         if let Some(hit) = seen.borrow().get(text) {
             return *hit;
@@ -156,22 +159,26 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
     })
 }
 
+/// Header cells carry no long numbers (a title like "Trekkliste 240974" is not a header,
+/// nor is a data cell); a year ("Trekk 2026") is allowed. Three digits outside years
+/// are too many.
+fn too_many_digits(text: &str) -> bool {
+    text.split_whitespace()
+        .filter(|w| {
+            let w = w.trim_matches(|c: char| !c.is_ascii_digit());
+            !(w.len() == 4 && (w.starts_with("19") || w.starts_with("20")))
+        })
+        .map(|w| w.bytes().filter(u8::is_ascii_digit).count())
+        .sum::<usize>()
+        >= 3
+}
+
 fn classify_header_text(text: &str) -> Option<(Field, u8)> {
     let raw = text.trim();
     if raw.is_empty() || raw.chars().count() > 60 {
         return None;
     }
-    // Header cells carry no long numbers (a title like "Trekkliste 240974" is not a header);
-    // a year ("Trekk 2026") is allowed.
-    let without_years: String = raw
-        .split_whitespace()
-        .filter(|w| {
-            let w = w.trim_matches(|c: char| !c.is_ascii_digit());
-            !(w.len() == 4 && (w.starts_with("19") || w.starts_with("20")))
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
-    if without_years.chars().filter(|c| c.is_ascii_digit()).count() >= 3 {
+    if too_many_digits(raw) {
         return None;
     }
     let f = fold(raw);
@@ -493,13 +500,21 @@ fn classify_header_text(text: &str) -> Option<(Field, u8)> {
 /// no word list.
 pub fn single_spaced(s: &str) -> String {
     let t = s.trim();
-    let mut prev_space = false;
-    let tidy = t.chars().all(|c| {
-        let space = c.is_whitespace();
-        let ok = !space || (c == ' ' && !prev_space);
-        prev_space = space;
-        ok
-    });
+    let tidy = if t.is_ascii() {
+        // Bytes are characters here; no Unicode whitespace table needed.
+        let b = t.as_bytes();
+        !b.iter()
+            .any(|&c| matches!(c, b'\t' | b'\n' | 0x0B | 0x0C | b'\r'))
+            && !b.windows(2).any(|w| w == b"  ")
+    } else {
+        let mut prev_space = false;
+        t.chars().all(|c| {
+            let space = c.is_whitespace();
+            let ok = !space || (c == ' ' && !prev_space);
+            prev_space = space;
+            ok
+        })
+    };
     if tidy {
         t.to_string()
     } else {
@@ -526,7 +541,7 @@ pub fn cell_text(cell: &Cell) -> Option<String> {
 
 fn number_text(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
+        (n as i64).to_string()
     } else {
         format!("{n}")
     }

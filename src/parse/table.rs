@@ -581,13 +581,19 @@ impl Extractor<'_> {
 /// Two to six words of letters (hyphens, apostrophes, dots, a comma): a person's name,
 /// not a note or a heading with numbers in it.
 fn looks_like_person_name(name: &str) -> bool {
-    let words: Vec<&str> = name.split_whitespace().collect();
-    (2..=6).contains(&words.len())
-        && words.iter().all(|w| {
-            w.chars()
+    let mut words = 0;
+    for w in name.split_whitespace() {
+        words += 1;
+        if words > 6
+            || !w
+                .chars()
                 .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '.' | ','))
-        })
-        && !name.contains(':')
+        {
+            return false;
+        }
+    }
+    // Letters only (a colon is no letter), two to six words.
+    words >= 2
 }
 
 /// Whether [`is_page_footer`] can hold for the row: one of its words ("side", "page",
