@@ -162,7 +162,7 @@ pub fn classify_header(text: &str) -> Option<(Field, u8)> {
 /// Header cells carry no long numbers (a title like "Trekkliste 240974" is not a header,
 /// nor is a data cell); a year ("Trekk 2026") is allowed. Three digits outside years
 /// are too many.
-fn too_many_digits(text: &str) -> bool {
+pub fn too_many_digits(text: &str) -> bool {
     text.split_whitespace()
         .filter(|w| {
             let w = w.trim_matches(|c: char| !c.is_ascii_digit());

@@ -48,14 +48,28 @@ static MVA_RE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)(?-u:\b)NO\s*((?:[0-9][ \u{a0}]?){8}[0-9])\s*MVA(?-u:\b)"));
 static EMPLOYER_RE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?:^|[\s(\[:])([A-Z][0-9]{4})(?:$|[\s)\],.;])"));
-static PERIOD_LABEL_RE: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i)(?:l[øo]nns)?periode|(?-u:\b)period(?-u:\b)|(?-u:\b)termin(?-u:\b)|m[åa]ned|(?-u:\b)month(?-u:\b)|(?-u:\b)mnd(?-u:\b)",
-    )
-});
 static NINE_DIGITS_RE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?:^|[^0-9])([0-9]{3}[ \u{a0}]?[0-9]{3}[ \u{a0}]?[0-9]{3})(?:[^0-9]|$)"));
 static NUMBER_RE: LazyLock<Regex> = LazyLock::new(|| re(r"(?:^|[^0-9])([0-9]{5,10})(?:[^0-9]|$)"));
+
+/// A line labelled as giving the period: "Periode", "Lønnsperiode", "Måned", "Period",
+/// "Termin", "Month", "Mnd" (the last four as whole words).
+fn has_period_label(line: &str) -> bool {
+    let lower = line.to_lowercase();
+    let word_char = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    let whole_word = |w: &str| {
+        lower.match_indices(w).any(|(i, _)| {
+            !word_char(lower[..i].chars().next_back())
+                && !word_char(lower[i + w.len()..].chars().next())
+        })
+    };
+    ["periode", "måned", "maned"]
+        .iter()
+        .any(|w| lower.contains(w))
+        || ["period", "termin", "month", "mnd"]
+            .iter()
+            .any(|w| whole_word(w))
+}
 
 /// ASCII digits in a line. Each pattern needs a number of them, so most lines (names,
 /// footers) are passed over before a pattern is compiled or run.
@@ -97,7 +111,7 @@ pub fn from_text(lines: &[String]) -> ListIdentifiers {
     // written on lines of their own ("Måned: 11", "År: 2026").
     ids.period = lines
         .iter()
-        .filter(|l| PERIOD_LABEL_RE.is_match(l))
+        .filter(|l| has_period_label(l))
         .find_map(|l| period_in(l, true))
         .or_else(|| lines.iter().find_map(|l| period_in(l, false)))
         .or_else(|| month_and_year_lines(lines));
@@ -313,6 +327,32 @@ mod tests {
 
     fn lines(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn period_labels_are_words() {
+        for yes in [
+            "Lønnsperiode: november 2026",
+            "PERIODE 2026-11",
+            "Måned: 11",
+            "MÅNED: 11",
+            "maned 11",
+            "Period: Nov 2026",
+            "Termin 6",
+            "12 mnd.",
+            "Month:",
+        ] {
+            assert!(has_period_label(yes), "{yes}");
+        }
+        for no in [
+            "Periodisk trekk",
+            "Terminal",
+            "Monthly",
+            "Kari Hansen",
+            "amnd",
+        ] {
+            assert!(!has_period_label(no), "{no}");
+        }
     }
 
     #[test]

@@ -394,7 +394,10 @@ fn header_phrases(line: &Line, below: &[Line]) -> Vec<Chunk> {
                 // Two titles of their own a space apart are one when together they name
                 // the same ("Employee name", "Deduction amount") or a whole name
                 // ("Etternavn Fornavn"); "Medlemsnr Navn" set tight stays two.
-                let one_title = (one_space || run_across())
+                // Both must name a column on their own: only then is the pair asked about.
+                let one_title = prev_own.is_some()
+                    && own.is_some()
+                    && (one_space || run_across())
                     && match (prev_own, own, field(&format!("{} {}", prev.text, w.text))) {
                         (Some(a), Some(b), Some(j)) if a == b && b == j => true,
                         (
@@ -423,6 +426,18 @@ fn header_phrases(line: &Line, below: &[Line]) -> Vec<Chunk> {
 }
 
 fn is_header_line(line: &Line) -> bool {
+    // A phrase holds the digits of its words, so one that names a column is made of
+    // chunks that each could: with fewer than two such chunks no two columns are named
+    // (most data lines end here).
+    if line
+        .chunks
+        .iter()
+        .filter(|c| !fields::too_many_digits(&c.text))
+        .count()
+        < 2
+    {
+        return false;
+    }
     let phrases = header_phrases(line, &[]);
     let distinct: std::collections::HashSet<Field> = phrases
         .iter()
