@@ -93,20 +93,31 @@ fn oversized_input_is_refused_before_parsing() {
 #[test]
 fn a_csv_goes_through_the_sandbox() {
     let exe = Path::new(env!("CARGO_BIN_EXE_trekkpost"));
-    let csv = "Navn;Fødselsnummer;Beløp\nKari Nordmann;03816900505;450,00\nSum;;450,00\n";
-    let list = parse_sandboxed(
-        exe,
-        "x.csv",
-        csv.as_bytes(),
-        &ParseOptions {
-            accept_synthetic_ids: true,
-        },
-        &ParseLimits::default(),
+    assert!(
+        exe.with_file_name(trekkpost::parse::sandbox::CHILD_BINARY)
+            .is_file(),
+        "the parse child's own binary is built beside trekkpost"
     );
-    assert!(list.readable, "{:?}", list.reason);
-    assert_eq!(list.lines.len(), 1);
-    assert_eq!(list.lines[0].amount_ore, Some(45000));
-    assert_eq!(list.declared_total_ore, Some(45000));
+    // Without `trekkpost-parse` beside it, `trekkpost` itself is the child.
+    let alone = tempfile::tempdir().expect("tempdir");
+    let lone_exe = alone.path().join("trekkpost");
+    std::os::unix::fs::symlink(exe, &lone_exe).expect("symlink");
+    let csv = "Navn;Fødselsnummer;Beløp\nKari Nordmann;03816900505;450,00\nSum;;450,00\n";
+    for exe in [exe, lone_exe.as_path()] {
+        let list = parse_sandboxed(
+            exe,
+            "x.csv",
+            csv.as_bytes(),
+            &ParseOptions {
+                accept_synthetic_ids: true,
+            },
+            &ParseLimits::default(),
+        );
+        assert!(list.readable, "{}: {:?}", exe.display(), list.reason);
+        assert_eq!(list.lines.len(), 1);
+        assert_eq!(list.lines[0].amount_ore, Some(45000));
+        assert_eq!(list.declared_total_ore, Some(45000));
+    }
 }
 
 /// A stand-in child (a shell script) shows how the parent treats a child that hangs,
@@ -167,7 +178,8 @@ fn a_crashing_child_is_reported_not_fatal() {
 #[test]
 fn the_memory_limit_applies_to_the_real_child() {
     let exe = Path::new(env!("CARGO_BIN_EXE_trekkpost"));
-    // Far too little to map the binary: the child cannot run, and the parent says so.
+    // Far too little for anything: the child's first allocation fails, and the parent
+    // says so.
     let limits = ParseLimits {
         max_memory_bytes: 1024 * 1024,
         ..ParseLimits::default()

@@ -138,6 +138,23 @@ fn failure_reason(
     }
 }
 
+/// The name of the parse child's own binary, installed beside `trekkpost`.
+pub const CHILD_BINARY: &str = "trekkpost-parse";
+
+/// The command that starts a parse child for the program `exe`: the small
+/// `trekkpost-parse` beside it when there is one (it starts faster and maps none of the
+/// daemon's code), else `exe` itself in its child role.
+pub fn child_command(exe: &Path) -> Command {
+    let own = exe.with_file_name(CHILD_BINARY);
+    if own.is_file() {
+        Command::new(own)
+    } else {
+        let mut cmd = Command::new(exe);
+        cmd.arg(CHILD_ARG);
+        cmd
+    }
+}
+
 /// Parse `bytes` in a child process (`exe` is this program's binary) within `limits`.
 /// Always returns: a failure of any kind is `readable: false` with the reason.
 pub fn parse_sandboxed(
@@ -163,9 +180,8 @@ pub fn parse_sandboxed(
         Ok(r) => r,
         Err(e) => return unreadable(format!("cannot start the parser: {e}")),
     };
-    let mut cmd = Command::new(exe);
-    cmd.arg(CHILD_ARG)
-        .arg(request)
+    let mut cmd = child_command(exe);
+    cmd.arg(request)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
