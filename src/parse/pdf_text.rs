@@ -6,8 +6,12 @@
 //! programs that carry the encoding, CMaps other than Identity, unknown glyph names, any
 //! malformed operand pdf-extract would choke on) makes it give up on the whole document with
 //! [`Error::Unsupported`], and the caller uses pdf-extract instead.
-use lopdf::content::Content;
+// The tokenizer lives next to this file but belongs to this reader alone.
+#[path = "pdf_content.rs"]
+mod pdf_content;
+
 use lopdf::{Dictionary, Document, Object, ObjectId};
+use pdf_content::{Lexer, Operand};
 use pdf_extract::Transform;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -95,25 +99,28 @@ fn num(o: &Object) -> Result<f64> {
     }
 }
 
-fn operand(ops: &[Object], i: usize) -> Result<&Object> {
+fn operand<'o, 'a>(ops: &'o [Operand<'a>], i: usize) -> Result<&'o Operand<'a>> {
     ops.get(i).ok_or(Error::Unsupported("missing operand"))
 }
 
-fn num_operand(ops: &[Object], i: usize) -> Result<f64> {
-    num(operand(ops, i)?)
+fn num_operand(ops: &[Operand], i: usize) -> Result<f64> {
+    operand(ops, i)?
+        .num()
+        .ok_or(Error::Unsupported("not a number"))
 }
 
-fn six(ops: &[Object]) -> Result<Transform> {
-    if ops.len() != 6 {
+fn six(ops: &[Operand]) -> Result<Transform> {
+    let [a, b, c, d, e, f] = ops else {
         return unsupported("matrix without six numbers");
-    }
+    };
+    let n = |o: &Operand| o.num().ok_or(Error::Unsupported("not a number"));
     Ok(Transform::row_major(
-        num(&ops[0])?,
-        num(&ops[1])?,
-        num(&ops[2])?,
-        num(&ops[3])?,
-        num(&ops[4])?,
-        num(&ops[5])?,
+        n(a)?,
+        n(b)?,
+        n(c)?,
+        n(d)?,
+        n(e)?,
+        n(f)?,
     ))
 }
 
@@ -498,7 +505,9 @@ impl Reader<'_, '_> {
         if depth > MAX_FORM_DEPTH {
             return Err(Error::TooDeep);
         }
-        let content = Content::decode(bytes).or(unsupported("content stream"))?;
+        let mut lex = Lexer::new(bytes);
+        // Escaped strings and names are decoded here.
+        let mut scratch = Vec::new();
         let mut gs = State {
             ctm: Transform::identity(),
             ts: TextState {
@@ -514,40 +523,36 @@ impl Reader<'_, '_> {
         };
         let mut stack: Vec<State> = Vec::new();
         let mut tlm = Transform::identity();
-        for op in &content.operations {
-            let o = &op.operands[..];
-            match op.operator.as_str() {
-                "BT" | "ET" => {
+        while let Some(op) = lex.next_op().map_err(|m| Error::Unsupported(m.0))? {
+            let o = lex.operands();
+            match op {
+                b"BT" | b"ET" => {
                     tlm = Transform::identity();
                     gs.ts.tm = tlm;
                 }
-                "cm" => gs.ctm = gs.ctm.pre_transform(&six(o)?),
-                "TJ" => {
-                    if let Object::Array(items) = operand(o, 0)? {
-                        for item in items {
-                            match item {
-                                Object::String(s, _) => self.show(&mut gs, s)?,
-                                Object::Integer(_) | Object::Real(_) => {
-                                    let ts = &mut gs.ts;
-                                    let tx =
-                                        ts.scaling * ((0.0 - num(item)? / 1000.0) * ts.font_size);
-                                    ts.tm = ts
-                                        .tm
-                                        .pre_transform(&Transform::create_translation(tx, 0.0));
-                                }
-                                _ => {}
+                b"cm" => gs.ctm = gs.ctm.pre_transform(&six(o)?),
+                b"TJ" => {
+                    if let Operand::Array(start, end) = *operand(o, 0)? {
+                        for item in lex.items(start, end) {
+                            if let Some(n) = item.num() {
+                                let ts = &mut gs.ts;
+                                let tx = ts.scaling * ((0.0 - n / 1000.0) * ts.font_size);
+                                ts.tm =
+                                    ts.tm.pre_transform(&Transform::create_translation(tx, 0.0));
+                            } else if let Some(s) = item.string(&mut scratch) {
+                                self.show(&mut gs, s)?;
                             }
                         }
                     }
                 }
-                "Tj" => match operand(o, 0)? {
-                    Object::String(s, _) => self.show(&mut gs, s)?,
-                    _ => return unsupported("Tj operand"),
+                b"Tj" => match operand(o, 0)?.string(&mut scratch) {
+                    Some(s) => self.show(&mut gs, s)?,
+                    None => return unsupported("Tj operand"),
                 },
-                "'" | "\"" => {
+                b"'" | b"\"" => {
                     // Next line, then show (with `"` setting word and character spacing
                     // first). pdf-extract ignores these operators.
-                    let s = if op.operator == "\"" {
+                    let s = if op == b"\"" {
                         gs.ts.word_spacing = num_operand(o, 0)?;
                         gs.ts.char_spacing = num_operand(o, 1)?;
                         operand(o, 2)?
@@ -556,49 +561,55 @@ impl Reader<'_, '_> {
                     };
                     tlm = tlm.pre_transform(&Transform::create_translation(0.0, -gs.ts.leading));
                     gs.ts.tm = tlm;
-                    if let Object::String(s, _) = s {
+                    if let Some(s) = s.string(&mut scratch) {
                         self.stats.quote_ops = true;
                         self.show(&mut gs, s)?;
                     }
                 }
-                "Tc" => gs.ts.char_spacing = num_operand(o, 0)?,
-                "Tw" => gs.ts.word_spacing = num_operand(o, 0)?,
-                "Tz" => gs.ts.scaling = num_operand(o, 0)? / 100.0,
-                "TL" => gs.ts.leading = num_operand(o, 0)?,
-                "Ts" => gs.ts.rise = num_operand(o, 0)?,
-                "Tf" => {
-                    let name = operand(o, 0)?.as_name().or(unsupported("Tf operand"))?;
+                b"Tc" => gs.ts.char_spacing = num_operand(o, 0)?,
+                b"Tw" => gs.ts.word_spacing = num_operand(o, 0)?,
+                b"Tz" => gs.ts.scaling = num_operand(o, 0)? / 100.0,
+                b"TL" => gs.ts.leading = num_operand(o, 0)?,
+                b"Ts" => gs.ts.rise = num_operand(o, 0)?,
+                b"Tf" => {
+                    let size = num_operand(o, 1);
+                    let name = operand(o, 0)?
+                        .name(&mut scratch)
+                        .ok_or(Error::Unsupported("Tf operand"))?;
                     gs.ts.font = Some(self.font(resources, name)?);
-                    gs.ts.font_size = num_operand(o, 1)?;
+                    gs.ts.font_size = size?;
                 }
-                "Tm" => {
+                b"Tm" => {
                     tlm = six(o)?;
                     gs.ts.tm = tlm;
                 }
-                "Td" | "TD" => {
-                    if o.len() != 2 {
+                b"Td" | b"TD" => {
+                    let [x, y] = o else {
                         return unsupported("Td operands");
-                    }
-                    let (tx, ty) = (num(&o[0])?, num(&o[1])?);
-                    if op.operator == "TD" {
+                    };
+                    let n = |o: &Operand| o.num().ok_or(Error::Unsupported("not a number"));
+                    let (tx, ty) = (n(x)?, n(y)?);
+                    if op == b"TD" {
                         gs.ts.leading = -ty;
                     }
                     tlm = tlm.pre_transform(&Transform::create_translation(tx, ty));
                     gs.ts.tm = tlm;
                 }
-                "T*" => {
+                b"T*" => {
                     tlm = tlm.pre_transform(&Transform::create_translation(0.0, -gs.ts.leading));
                     gs.ts.tm = tlm;
                 }
-                "q" => stack.push(gs.clone()),
-                "Q" => {
+                b"q" => stack.push(gs.clone()),
+                b"Q" => {
                     if let Some(s) = stack.pop() {
                         gs = s;
                     }
                 }
-                "Do" => {
+                b"Do" => {
                     let doc = self.doc;
-                    let name = operand(o, 0)?.as_name().or(unsupported("Do operand"))?;
+                    let name = operand(o, 0)?
+                        .name(&mut scratch)
+                        .ok_or(Error::Unsupported("Do operand"))?;
                     let xobjects = get_dict(doc, resources, b"XObject")?
                         .ok_or(Error::Unsupported("no /XObject resources"))?;
                     let xf = get_obj(doc, xobjects, name)?
