@@ -502,10 +502,13 @@ pub fn single_spaced(s: &str) -> String {
     let t = s.trim();
     let tidy = if t.is_ascii() {
         // Bytes are characters here; no Unicode whitespace table needed.
-        let b = t.as_bytes();
-        !b.iter()
-            .any(|&c| matches!(c, b'\t' | b'\n' | 0x0B | 0x0C | b'\r'))
-            && !b.windows(2).any(|w| w == b"  ")
+        let mut prev = 0u8;
+        t.bytes().all(|c| {
+            let ok =
+                !(matches!(c, b'\t' | b'\n' | 0x0B | 0x0C | b'\r') || c == b' ' && prev == b' ');
+            prev = c;
+            ok
+        })
     } else {
         let mut prev_space = false;
         t.chars().all(|c| {
@@ -747,7 +750,11 @@ pub fn full_name(s: &str, last_first: bool) -> Option<String> {
     if let Some((last, first)) = t.split_once(',') {
         let (last, first) = (last.trim(), first.trim());
         if !last.is_empty() && !first.is_empty() {
-            return Some(tidy_name(&[first, last].join(" ")));
+            let mut joined = String::with_capacity(first.len() + 1 + last.len());
+            joined.push_str(first);
+            joined.push(' ');
+            joined.push_str(last);
+            return Some(tidy_name(&joined));
         }
     }
     // Payroll systems write the surname in capitals ("HANSEN Kari", "Kari VIK BREKKE"):

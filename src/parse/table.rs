@@ -571,7 +571,7 @@ impl Extractor<'_> {
             amount_ore: amount,
             end_date,
             comment,
-            sheet: row.sheet.to_string(),
+            sheet: String::from(&*row.sheet),
             row: row.row,
             national_id_valid: valid,
         });
