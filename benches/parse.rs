@@ -339,6 +339,7 @@ fn probe(path: &str) -> i32 {
         "file_name": Path::new(path).file_name().map(|n| n.to_string_lossy().into_owned()),
         "opts": ParseOptions::default(),
         "limits": limits,
+        "source_id": trekkpost::parse::sandbox::SOURCE_ID,
     });
     // The child sets its own limits from the request, as under parse_sandboxed.
     let mut cmd = trekkpost::parse::sandbox::child_command(Path::new(EXE));

@@ -65,7 +65,21 @@ struct ChildRequest {
     file_name: String,
     opts: ParseOptions,
     limits: ParseLimits,
+    /// The sources the parent was built from: a child built from others refuses.
+    #[serde(default)]
+    source_id: String,
 }
+
+/// Fingerprint of the sources this program was built from (build.rs); a parse request
+/// carries it as `source_id`.
+pub const SOURCE_ID: &str = env!("TREKKPOST_SOURCE_ID");
+
+/// Exit code of a child built from other sources than its parent.
+const STALE_CHILD: i32 = 4;
+
+/// Set once `trekkpost-parse` beside this program turned out to be built from other
+/// sources: from then on this program is its own child.
+static OWN_CHILD_STALE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Written before the result, so stray prints from a library cannot spoil it.
 const RESULT_MARKER: &[u8] = b"\n--trekkpost-parse-result--\n";
@@ -146,13 +160,17 @@ pub const CHILD_BINARY: &str = "trekkpost-parse";
 /// daemon's code), else `exe` itself in its child role.
 pub fn child_command(exe: &Path) -> Command {
     let own = exe.with_file_name(CHILD_BINARY);
-    if own.is_file() {
+    if own.is_file() && !OWN_CHILD_STALE.load(std::sync::atomic::Ordering::Relaxed) {
         Command::new(own)
     } else {
-        let mut cmd = Command::new(exe);
-        cmd.arg(CHILD_ARG);
-        cmd
+        self_as_child(exe)
     }
+}
+
+fn self_as_child(exe: &Path) -> Command {
+    let mut cmd = Command::new(exe);
+    cmd.arg(CHILD_ARG);
+    cmd
 }
 
 /// Parse `bytes` in a child process (`exe` is this program's binary) within `limits`.
@@ -175,12 +193,33 @@ pub fn parse_sandboxed(
         file_name: file_name.to_string(),
         opts: opts.clone(),
         limits: limits.clone(),
+        source_id: SOURCE_ID.to_string(),
     };
     let request = match serde_json::to_string(&request) {
         Ok(r) => r,
         Err(e) => return unreadable(format!("cannot start the parser: {e}")),
     };
-    let mut cmd = child_command(exe);
+    match run_child(child_command(exe), &request, bytes, limits) {
+        (Some(status), _) if status.code() == Some(STALE_CHILD) => {
+            OWN_CHILD_STALE.store(true, std::sync::atomic::Ordering::Relaxed);
+            tracing::warn!(
+                "{CHILD_BINARY} beside {} was built from other sources; parsing in {} itself",
+                exe.display(),
+                exe.display()
+            );
+            run_child(self_as_child(exe), &request, bytes, limits).1
+        }
+        (_, list) => list,
+    }
+}
+
+/// One child started by `cmd` with `request`, fed `bytes`: how it ended, and its result.
+fn run_child(
+    mut cmd: Command,
+    request: &str,
+    bytes: &[u8],
+    limits: &ParseLimits,
+) -> (Option<std::process::ExitStatus>, ParsedList) {
     cmd.arg(request)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -192,14 +231,14 @@ pub fn parse_sandboxed(
     // before it reads a byte of the file (`child_main`).
     let mut child = match cmd.spawn() {
         Ok(c) => c,
-        Err(e) => return unreadable(format!("cannot start the parser: {e}")),
+        Err(e) => return (None, unreadable(format!("cannot start the parser: {e}"))),
     };
     let (Some(mut stdin), Some(stdout), Some(stderr)) =
         (child.stdin.take(), child.stdout.take(), child.stderr.take())
     else {
         let _ = child.kill();
         let _ = child.wait();
-        return unreadable("cannot start the parser: no pipes");
+        return (None, unreadable("cannot start the parser: no pipes"));
     };
     let max_out = limits.max_output_bytes;
     std::thread::scope(|s| {
@@ -241,9 +280,9 @@ pub fn parse_sandboxed(
         };
         let err = String::from_utf8_lossy(&err.join().unwrap_or_default()).into_owned();
         let Some(status) = status else {
-            return unreadable("the parser could not be waited for");
+            return (None, unreadable("the parser could not be waited for"));
         };
-        if status.success() && !timed_out {
+        let list = if status.success() && !timed_out {
             let start = out
                 .windows(RESULT_MARKER.len())
                 .rposition(|w| w == RESULT_MARKER)
@@ -255,7 +294,8 @@ pub fn parse_sandboxed(
             }
         } else {
             unreadable(failure_reason(status, &err, timed_out, limits))
-        }
+        };
+        (Some(status), list)
     })
 }
 
@@ -269,6 +309,10 @@ pub fn child_main(args: &[String]) -> i32 {
             return 2;
         }
     };
+    if request.source_id != SOURCE_ID {
+        eprintln!("parse child: built from other sources than the program that started it");
+        return STALE_CHILD;
+    }
     // Limits first, before a byte of the file is read.
     let (mem, cpu) = (
         request.limits.max_memory_bytes,
