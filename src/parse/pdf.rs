@@ -688,6 +688,13 @@ fn total_like(t: &str) -> bool {
             | "mellomsum"
             | "carried"
             | "brought"
+            | "sidesum"
+            | "sidesummen"
+            | "sidetotal"
+            | "sidetotalt"
+            | "sidetotalen"
+            | "pagetotal"
+            | "pagesum"
     ) || f.starts_with("i alt")
 }
 

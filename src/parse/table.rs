@@ -177,6 +177,10 @@ fn total_label(row: &Row, mapping: &Mapping) -> Option<String> {
             return Some(format!("delsum {f}"));
         }
         let first = f.split(' ').next().unwrap_or("");
+        // A page's own sum in one word ("Sidesum", "Sidetotal"): a running subtotal.
+        if PAGE_SUMS.contains(&first) {
+            return Some(format!("delsum {f}"));
+        }
         // Counts ("Totalt antall ansatte: 15") are not money; a count in brackets
         // ("Totalt (13 personer)") only qualifies a money total.
         let unbracketed = if t.contains(['(', ')', '[', ']']) {
@@ -230,6 +234,17 @@ fn total_label(row: &Row, mapping: &Mapping) -> Option<String> {
     }
     None
 }
+
+/// One-word labels of a page's own sum.
+const PAGE_SUMS: [&str; 7] = [
+    "sidesum",
+    "sidesummen",
+    "sidetotal",
+    "sidetotalt",
+    "sidetotalen",
+    "pagetotal",
+    "pagesum",
+];
 
 /// A page carry-forward label: "Overført", "Overført fra forrige side", "Transport",
 /// "Mellomsum", "Carried forward", "Brought forward", "Fra forrige side", "Til neste side".
@@ -629,10 +644,11 @@ fn is_page_footer(text: &str) -> bool {
 
 fn total_label_text(t: &str) -> bool {
     let f = fields::fold(t);
+    let first = f.split(' ').next().unwrap_or("");
     matches!(
-        f.split(' ').next().unwrap_or(""),
+        first,
         "sum" | "totalt" | "total" | "totalsum" | "delsum" | "subtotal"
-    )
+    ) || PAGE_SUMS.contains(&first)
 }
 
 /// Column kinds guessed from content when no header row names them.
@@ -1384,6 +1400,21 @@ mod tests {
         ]);
         assert_eq!(l.lines.len(), 3, "{:?}", l.lines);
         assert_eq!(l.declared_total_ore, Some(85000));
+    }
+
+    #[test]
+    fn a_page_sum_in_one_word_is_a_subtotal() {
+        for label in ["Sidesum", "SIDETOTAL", "Sidetotalt:", "Page-total"] {
+            let l = parse(&[
+                &["Medlemsnr", "Navn", "Beløp"],
+                &["1001", "Kari Nordmann", "#450"],
+                &["", label, "#450"],
+                &["1002", "Per Hansen", "#300"],
+                &["", "Sum", "#750"],
+            ]);
+            assert_eq!(l.lines.len(), 2, "{label}: {:?}", l.lines);
+            assert_eq!(l.declared_total_ore, Some(75000), "{label}");
+        }
     }
 
     #[test]
