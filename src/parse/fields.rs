@@ -32,6 +32,25 @@ pub enum Field {
 }
 
 impl Field {
+    /// Every field, in declaration order (`field as usize` is its index).
+    pub const ALL: [Field; 15] = [
+        Field::NationalId,
+        Field::BirthDate,
+        Field::Name,
+        Field::NameLastFirst,
+        Field::LastName,
+        Field::FirstName,
+        Field::MiddleName,
+        Field::MemberNumber,
+        Field::EmployeeNumber,
+        Field::Amount,
+        Field::NewAmount,
+        Field::EndDate,
+        Field::Comment,
+        Field::Number,
+        Field::Ignore,
+    ];
+
     /// Fields that identify a person: a header row must name at least one.
     pub fn identifies(self) -> bool {
         matches!(
@@ -795,6 +814,14 @@ pub fn full_name(s: &str, last_first: bool) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_field_is_listed_at_its_index() {
+        for (i, f) in Field::ALL.iter().enumerate() {
+            assert_eq!(*f as usize, i, "{f:?}");
+        }
+        assert_eq!(Field::Ignore as usize + 1, Field::ALL.len());
+    }
 
     /// The NFD-free fast path of `fold` gives what the full path gives.
     #[test]

@@ -5,13 +5,55 @@ use super::fields::{self, classify_header, Field};
 use super::grid::{Cell, Grid, Row};
 use super::{ParseOptions, ParsedLine, ParsedList};
 use crate::norwegian;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+
+/// The column of each field: a slot per field, as it is looked up a dozen times a row.
+#[derive(Debug, Clone, Default)]
+struct FieldCols([Option<usize>; Field::ALL.len()]);
+
+impl FieldCols {
+    fn get(&self, f: &Field) -> Option<&usize> {
+        self.0[*f as usize].as_ref()
+    }
+
+    fn insert(&mut self, f: Field, col: usize) {
+        self.0[f as usize] = Some(col);
+    }
+
+    fn remove(&mut self, f: &Field) -> Option<usize> {
+        self.0[*f as usize].take()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (Field, usize)> + '_ {
+        Field::ALL
+            .iter()
+            .zip(&self.0)
+            .filter_map(|(f, c)| c.map(|c| (*f, c)))
+    }
+
+    fn keys(&self) -> impl Iterator<Item = Field> + '_ {
+        self.iter().map(|(f, _)| f)
+    }
+
+    fn values(&self) -> impl Iterator<Item = usize> + '_ {
+        self.iter().map(|(_, c)| c)
+    }
+}
+
+impl FromIterator<(Field, usize)> for FieldCols {
+    fn from_iter<I: IntoIterator<Item = (Field, usize)>>(iter: I) -> Self {
+        let mut cols = FieldCols::default();
+        for (f, c) in iter {
+            cols.insert(f, c);
+        }
+        cols
+    }
+}
 
 /// Column kinds of one table.
 #[derive(Debug, Clone, Default)]
 pub struct Mapping {
-    /// Ordered, not hashed: looked up a dozen times per row.
-    cols: BTreeMap<Field, usize>,
+    cols: FieldCols,
     comments: Vec<usize>,
     /// Folded header text by column, for content checks that need the word.
     titles: HashMap<usize, String>,
@@ -23,7 +65,7 @@ impl Mapping {
     }
 
     fn real_fields(&self) -> usize {
-        self.cols.keys().filter(|f| **f != Field::Number).count()
+        self.cols.keys().filter(|f| *f != Field::Number).count()
             + usize::from(!self.comments.is_empty())
     }
 
@@ -146,7 +188,7 @@ fn total_label(row: &Row, mapping: &Mapping) -> Option<String> {
         .cols
         .iter()
         .filter(|(f, _)| f.identifies())
-        .map(|(_, c)| *c)
+        .map(|(_, c)| c)
         .collect();
     for (i, c) in row.cells.iter().enumerate() {
         let Cell::Text(t) = c else { continue };
@@ -654,7 +696,7 @@ fn total_label_text(t: &str) -> bool {
 /// Column kinds guessed from content when no header row names them.
 fn content_mapping(rows: &[Row]) -> Option<Mapping> {
     let width = rows.iter().map(|r| r.cells.len()).max().unwrap_or(0);
-    let mut cols = BTreeMap::new();
+    let mut cols = FieldCols::default();
     let mut best_id: Option<(usize, usize)> = None;
     let mut best_name: Option<(usize, usize)> = None;
     let mut amount_col = None;
@@ -894,12 +936,7 @@ fn sample_column(rows: &[Row], col: usize) -> Vec<&Cell> {
 /// The first column no header claimed where at least four in five of the sampled cells
 /// pass `test`.
 fn unnamed_column(m: &Mapping, rows: &[Row], test: impl Fn(&Cell) -> bool) -> Option<usize> {
-    let used: Vec<usize> = m
-        .cols
-        .values()
-        .copied()
-        .chain(m.comments.iter().copied())
-        .collect();
+    let used: Vec<usize> = m.cols.values().chain(m.comments.iter().copied()).collect();
     let width = rows
         .iter()
         .take(200)
