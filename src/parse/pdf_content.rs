@@ -712,6 +712,7 @@ impl<'a> Lexer<'a> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::pdfs_in;
     use super::*;
     use lopdf::content::Content;
     use lopdf::Object;
@@ -1126,32 +1127,14 @@ mod tests {
         );
     }
 
-    fn pdfs_in(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                pdfs_in(&p, out);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-
     /// Every page and form content stream of every PDF at hand reads as lopdf reads it.
     #[test]
     fn content_streams_read_like_lopdf() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files = Vec::new();
         pdfs_in(&root.join("tests/fixtures"), &mut files);
-        let is_pdf = |p: &std::path::PathBuf| p.extension().is_some_and(|x| x == "pdf");
-        files.retain(is_pdf);
         assert!(!files.is_empty(), "no PDF fixtures found");
-        let mut corpus = Vec::new();
-        pdfs_in(&root.join("../shared/corpus/lists"), &mut corpus);
-        files.extend(corpus.into_iter().filter(is_pdf));
+        pdfs_in(&root.join("../shared/corpus/lists"), &mut files);
         pdfs_in(&root.join("../shared/hostile/pdf"), &mut files);
         let mut streams = 0;
         let mut failures = Vec::new();

@@ -1311,7 +1311,9 @@ mod tests {
         assert!(matches!(read_doc(&doc), Err(Error::TooDeep)));
     }
 
-    fn pdfs_in(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    /// Every PDF (by its extension) under `dir`, however deep; the tokenizer's tests use it
+    /// too.
+    pub(super) fn pdfs_in(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
         };
