@@ -194,10 +194,8 @@ pub fn too_many_digits(text: &str) -> bool {
 
 fn classify_header_text(text: &str) -> Option<(Field, u8)> {
     let raw = text.trim();
+    // Too many digits was ruled out by `classify_header`, before the lookup.
     if raw.is_empty() || raw.chars().count() > 60 {
-        return None;
-    }
-    if too_many_digits(raw) {
         return None;
     }
     let f = fold(raw);

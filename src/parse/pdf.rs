@@ -674,8 +674,9 @@ fn is_name_field(f: Field) -> bool {
 /// A text that opens a total or carry-forward row: never someone's wrapped name.
 fn total_like(t: &str) -> bool {
     let f = fields::fold(t);
+    let first = f.split(' ').next().unwrap_or("");
     matches!(
-        f.split(' ').next().unwrap_or(""),
+        first,
         "sum"
             | "summ"
             | "totalt"
@@ -688,14 +689,8 @@ fn total_like(t: &str) -> bool {
             | "mellomsum"
             | "carried"
             | "brought"
-            | "sidesum"
-            | "sidesummen"
-            | "sidetotal"
-            | "sidetotalt"
-            | "sidetotalen"
-            | "pagetotal"
-            | "pagesum"
-    ) || f.starts_with("i alt")
+    ) || super::table::PAGE_SUMS.contains(&first)
+        || f.starts_with("i alt")
 }
 
 /// Data rows and wrapped-cell fragments told apart by which columns they fill.

@@ -96,7 +96,7 @@ fn set_limit(resource: libc::__rlimit_resource_t, soft: u64, hard: u64) -> std::
         rlim_cur: soft as libc::rlim_t,
         rlim_max: hard as libc::rlim_t,
     };
-    // SAFETY: setrlimit only reads the struct we pass; it is async-signal-safe.
+    // SAFETY: setrlimit only reads the struct we pass.
     let rc = unsafe { libc::setrlimit(resource, &lim) };
     if rc == 0 {
         Ok(())

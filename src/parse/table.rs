@@ -278,7 +278,7 @@ fn total_label(row: &Row, mapping: &Mapping) -> Option<String> {
 }
 
 /// One-word labels of a page's own sum.
-const PAGE_SUMS: [&str; 7] = [
+pub(super) const PAGE_SUMS: [&str; 7] = [
     "sidesum",
     "sidesummen",
     "sidetotal",
